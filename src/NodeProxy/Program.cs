@@ -1,0 +1,9 @@
+using System.CommandLine;
+using NodeProxy.Cli;
+
+var root = new RootCommand("NodeProxy: a kube-proxy replacement that programs iptables for Services, NodePorts and hostPorts")
+{
+    RenderCommand.Create(),
+    TraceCommand.Create(),
+};
+return root.Parse(args).Invoke();

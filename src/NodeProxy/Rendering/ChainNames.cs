@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using System.Text;
+using NodeProxy.Model;
+using NodeProxy.Net;
+
+namespace NodeProxy.Rendering;
+
+/// <summary>
+/// Every chain NodeProxy owns starts with "NP-", which neither kube-proxy (KUBE-) nor the CNI
+/// plugins (CNI-) use, so cleanup can tell its chains from everyone else's by name alone.
+/// </summary>
+public static class ChainNames
+{
+    public const string Prefix = "NP-";
+    public const string Services = "NP-SERVICES";
+    public const string NodePorts = "NP-NODEPORTS";
+    public const string HostPorts = "NP-HOSTPORTS";
+    public const string Postrouting = "NP-POSTROUTING";
+    public const string Hairpin = "NP-HAIRPIN";
+    public const string ExternalServices = "NP-EXTERNAL-SERVICES";
+    public const string Forward = "NP-FORWARD";
+    public const string Firewall = "NP-FIREWALL";
+
+    /// <summary>Empty chain whose disappearance tells that someone flushed the tables.</summary>
+    public const string Canary = "NP-CANARY";
+
+    /// <summary>Second-level dispatch: service IPs whose last byte is <paramref name="bucket"/>.</summary>
+    public static string ServiceBucket(int bucket) => $"NP-SVCS-{bucket:X2}";
+
+    public static string ClusterChain(ServicePort port) => "NP-SVC-" + PortHash(port);
+
+    public static string LocalChain(ServicePort port) => "NP-SVL-" + PortHash(port);
+
+    public static string ExternalChain(ServicePort port) => "NP-EXT-" + PortHash(port);
+
+    public static string FirewallChain(ServicePort port) => "NP-FW-" + PortHash(port);
+
+    /// <summary>xt_recent list that remembers which client chose this endpoint (affinity).</summary>
+    public static string AffinityList(ServicePort port, Endpoint endpoint) =>
+        "NP-" + Hash(port.Name + port.Protocol.Name() + endpoint);
+
+    private static string PortHash(ServicePort port) => Hash(port.Name + port.Protocol.Name());
+
+    // 16 base32 characters (80 bits) keep names under iptables' 28-character limit.
+    private static string Hash(string text)
+    {
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(text));
+        return Base32(digest)[..16];
+    }
+
+    private static string Base32(byte[] data)
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        var text = new StringBuilder();
+        int buffer = 0, bits = 0;
+        foreach (var b in data)
+        {
+            buffer = buffer << 8 | b;
+            bits += 8;
+            while (bits >= 5)
+            {
+                text.Append(alphabet[(buffer >> (bits - 5)) & 31]);
+                bits -= 5;
+            }
+        }
+
+        return text.ToString();
+    }
+}

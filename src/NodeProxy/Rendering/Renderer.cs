@@ -1,0 +1,150 @@
+using System.Net;
+using NodeProxy.Model;
+using NodeProxy.Net;
+using NodeProxy.RuleSets;
+
+namespace NodeProxy.Rendering;
+
+/// <summary>The node-local model -> the rule set for one IP family. Pure: no I/O, no clock.</summary>
+public static class Renderer
+{
+    public static RuleSet Render(NodeModel model)
+    {
+        var nat = new TableBuilder("nat");
+        var filter = new TableBuilder("filter");
+        foreach (var chain in new[] { ChainNames.Services, ChainNames.NodePorts, ChainNames.HostPorts, ChainNames.Postrouting, ChainNames.Hairpin, ChainNames.Canary })
+        {
+            nat.Declare(chain);
+        }
+
+        foreach (var chain in new[] { ChainNames.Services, ChainNames.ExternalServices, ChainNames.NodePorts, ChainNames.Forward, ChainNames.Firewall, ChainNames.Canary })
+        {
+            filter.Declare(chain);
+        }
+
+        var dispatch = new Dispatch(model.Family);
+        var services = new ServiceRenderer(model, nat, filter, dispatch);
+        foreach (var port in model.Services)
+        {
+            services.Render(port);
+        }
+
+        dispatch.WriteTo(nat);
+        AddNodeTail(model, nat);
+        HostPortRenderer.Render(model, nat);
+        AddHairpin(model, nat);
+        AddPostrouting(model, nat);
+        AddFilterFixedRules(model, filter);
+        AddJumps(nat, filter);
+        return new RuleSet(model.Family, [filter.Build(ByRank), nat.Build(ByRank)]);
+    }
+
+    /// <summary>Fixed chains first, then the dispatch buckets, then the per-service chains.</summary>
+    private static int ByRank(string chain) =>
+        chain.StartsWith("NP-SVCS-", StringComparison.Ordinal) ? 1
+        : chain.StartsWith("NP-SVC-", StringComparison.Ordinal) || chain.StartsWith("NP-SVL-", StringComparison.Ordinal)
+          || chain.StartsWith("NP-EXT-", StringComparison.Ordinal) || chain.StartsWith("NP-FW-", StringComparison.Ordinal) ? 2
+        : 0;
+
+    /// <summary>After the service IPs: hostPorts, then NodePorts, both only on this node's addresses.</summary>
+    private static void AddNodeTail(NodeModel model, TableBuilder nat)
+    {
+        nat.Add(ChainNames.Services, RuleBuilder.Commented("nodeproxy hostports", new JumpTarget(ChainNames.HostPorts))
+            .And(new AddrTypeLocalMatch(OfSource: false)));
+        const string comment = "nodeproxy service nodeports; NOTE: this must be the last rule in this chain";
+        if (model.NodePortIPs is { } addresses)
+        {
+            foreach (var address in addresses)
+            {
+                nat.Add(ChainNames.Services, RuleBuilder.Commented(comment, new JumpTarget(ChainNames.NodePorts)).To(address));
+            }
+
+            return;
+        }
+
+        var rule = RuleBuilder.Commented(comment, new JumpTarget(ChainNames.NodePorts)).And(new AddrTypeLocalMatch(OfSource: false));
+        if (!model.LocalhostNodePorts)
+        {
+            rule = rule.To(model.Family.Loopback(), negated: true);
+        }
+
+        nat.Add(ChainNames.Services, rule);
+    }
+
+    /// <summary>
+    /// A pod load-balanced back to itself must be masqueraded or it would answer itself directly.
+    /// kube-proxy checks this in each endpoint's chain; without such chains the check is made
+    /// once, after DNAT, per local pod IP (at most the pods of this node).
+    /// </summary>
+    private static void AddHairpin(NodeModel model, TableBuilder nat)
+    {
+        var owners = new SortedDictionary<UInt128, (IPAddress Address, string Owner)>();
+        foreach (var port in model.Services)
+        {
+            foreach (var endpoint in port.ClusterEndpoints.Concat(port.LocalEndpoints).Where(e => e.IsLocal || e.NodeName is null))
+            {
+                owners.TryAdd(IpNet.ToBits(endpoint.Address), (endpoint.Address, $"{port.Name} -> {endpoint}"));
+            }
+        }
+
+        foreach (var mapping in model.HostPorts)
+        {
+            owners.TryAdd(IpNet.ToBits(mapping.PodIP), (mapping.PodIP, $"{mapping.PodRef} hostPort {mapping.HostPort}"));
+        }
+
+        foreach (var (address, owner) in owners.Values)
+        {
+            nat.Add(ChainNames.Hairpin, RuleBuilder.Commented($"hairpin {owner}", new MasqueradeTarget()).From(address).To(address));
+        }
+    }
+
+    private static void AddPostrouting(NodeModel model, TableBuilder nat)
+    {
+        var mark = model.MasqueradeMark;
+        nat.Add(ChainNames.Postrouting, RuleBuilder.Commented("nodeproxy hairpin traffic", new JumpTarget(ChainNames.Hairpin))
+            .And(new ConntrackStateMatch("DNAT")));
+        nat.Add(ChainNames.Postrouting, RuleBuilder.Commented("nodeproxy traffic not requiring SNAT", VerdictTarget.Return)
+            .And(new MarkMatch(mark, Negated: true)));
+        // Cleared so that a packet traversing the chain again is not masqueraded twice.
+        nat.Add(ChainNames.Postrouting, RuleBuilder.Commented("nodeproxy clear masquerade mark", new ClearMarkTarget(mark)));
+        nat.Add(ChainNames.Postrouting, RuleBuilder.Commented("nodeproxy service traffic requiring SNAT", new MasqueradeTarget()));
+    }
+
+    private static void AddFilterFixedRules(NodeModel model, TableBuilder filter)
+    {
+        filter.Add(ChainNames.Forward, RuleBuilder.Commented("nodeproxy drop invalid conntrack state", VerdictTarget.Drop)
+            .And(new ConntrackStateMatch("INVALID")));
+        filter.Add(ChainNames.Forward, RuleBuilder.Commented("nodeproxy forwarding rules", VerdictTarget.Accept)
+            .And(new MarkMatch(model.MasqueradeMark)));
+        filter.Add(ChainNames.Forward, RuleBuilder.Commented("nodeproxy forwarding conntrack rule", VerdictTarget.Accept)
+            .And(new ConntrackStateMatch("RELATED,ESTABLISHED")));
+        if (model.LocalhostNodePorts)
+        {
+            // route_localnet lets outsiders reach 127.0.0.0/8; only DNATed localhost NodePorts may.
+            var loopback = model.Family.Loopback();
+            filter.Add(ChainNames.Firewall, RuleBuilder.Commented("nodeproxy block incoming localnet connections", VerdictTarget.Drop)
+                .From(loopback, negated: true)
+                .To(loopback)
+                .And(new ConntrackStateMatch("RELATED,ESTABLISHED,DNAT", Negated: true)));
+        }
+    }
+
+    private static void AddJumps(TableBuilder nat, TableBuilder filter)
+    {
+        nat.Jump("PREROUTING", RuleBuilder.Commented("nodeproxy service portals", new JumpTarget(ChainNames.Services)));
+        nat.Jump("OUTPUT", RuleBuilder.Commented("nodeproxy service portals", new JumpTarget(ChainNames.Services)));
+        nat.Jump("POSTROUTING", RuleBuilder.Commented("nodeproxy postrouting rules", new JumpTarget(ChainNames.Postrouting)));
+
+        Rule New(string comment, string chain) =>
+            RuleBuilder.Commented(comment, new JumpTarget(chain)).And(new ConntrackStateMatch("NEW"));
+        filter.Jump("INPUT", RuleBuilder.Commented("nodeproxy health check service ports", new JumpTarget(ChainNames.NodePorts)));
+        filter.Jump("INPUT", New("nodeproxy externally-visible service portals", ChainNames.ExternalServices));
+        filter.Jump("INPUT", New("nodeproxy load balancer firewall", ChainNames.Firewall));
+        filter.Jump("FORWARD", New("nodeproxy load balancer firewall", ChainNames.Firewall));
+        filter.Jump("FORWARD", New("nodeproxy service portals", ChainNames.Services));
+        filter.Jump("FORWARD", New("nodeproxy externally-visible service portals", ChainNames.ExternalServices));
+        filter.Jump("FORWARD", RuleBuilder.Commented("nodeproxy forwarding rules", new JumpTarget(ChainNames.Forward)));
+        filter.Jump("OUTPUT", New("nodeproxy load balancer firewall", ChainNames.Firewall));
+        filter.Jump("OUTPUT", New("nodeproxy service portals", ChainNames.Services));
+    }
+}

@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+using System.Text;
+using NodeProxy.Net;
+
+namespace NodeProxy.RuleSets;
+
+/// <summary>
+/// One iptables rule. The fixed part (-s, -d, -p) and the extension matches are kept apart
+/// because iptables-save always prints the fixed part first, whatever order it was given in.
+/// </summary>
+public sealed record Rule(Target Target)
+{
+    public IpNet? Source { get; init; }
+    public bool SourceNegated { get; init; }
+    public IpNet? Destination { get; init; }
+    public bool DestinationNegated { get; init; }
+    public Protocol? Protocol { get; init; }
+    public ImmutableArray<Match> Matches { get; init; } = [];
+
+    public string? Comment => Matches.OfType<CommentMatch>().FirstOrDefault()?.Text;
+
+    /// <summary>The rule's arguments after "-A CHAIN", exactly as iptables-save prints them.</summary>
+    public string RenderSpec()
+    {
+        var text = new StringBuilder();
+        if (Source is { } source)
+        {
+            text.Append(SourceNegated ? "! -s " : "-s ").Append(source).Append(' ');
+        }
+
+        if (Destination is { } destination)
+        {
+            text.Append(DestinationNegated ? "! -d " : "-d ").Append(destination).Append(' ');
+        }
+
+        if (Protocol is { } protocol)
+        {
+            text.Append("-p ").Append(protocol.Name()).Append(' ');
+        }
+
+        foreach (var match in Matches)
+        {
+            text.Append(match.Render()).Append(' ');
+        }
+
+        text.Append(Target.Render());
+        return text.ToString();
+    }
+
+    public bool Equals(Rule? other) => other is not null && RenderSpec() == other.RenderSpec();
+
+    public override int GetHashCode() => RenderSpec().GetHashCode(StringComparison.Ordinal);
+
+    public override string ToString() => RenderSpec();
+}

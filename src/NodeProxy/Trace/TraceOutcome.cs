@@ -1,0 +1,36 @@
+using System.Collections.Immutable;
+using System.Net;
+using NodeProxy.Net;
+
+namespace NodeProxy.Trace;
+
+/// <summary>
+/// One way the first packet can go, and how likely it is. <see cref="DnatAddress"/> and
+/// <see cref="DnatPort"/> are set whenever a DNAT happened, even if a later filter rule then
+/// rejected or dropped the packet.
+/// </summary>
+public sealed record TraceOutcome(
+    double Probability,
+    Verdict Verdict,
+    IPAddress? DnatAddress,
+    int? DnatPort,
+    bool Masqueraded,
+    ImmutableArray<TraceStep> Steps)
+{
+    /// <summary>"10.0.0.1:80" or "[fd00::1]:80" when a DNAT happened, else null.</summary>
+    public string? DnatEndpoint =>
+        DnatAddress is { } address && DnatPort is { } port ? IpText.FormatEndpoint(address, port) : null;
+
+    public bool IsDelivered => Verdict is Verdict.Accepted or Verdict.Dnat;
+
+    public bool Equals(TraceOutcome? other) =>
+        other is not null
+        && Probability.Equals(other.Probability)
+        && Verdict == other.Verdict
+        && Equals(DnatAddress, other.DnatAddress)
+        && DnatPort == other.DnatPort
+        && Masqueraded == other.Masqueraded
+        && Steps.SequenceEqual(other.Steps);
+
+    public override int GetHashCode() => HashCode.Combine(Probability, Verdict, DnatPort, Masqueraded, Steps.Length);
+}

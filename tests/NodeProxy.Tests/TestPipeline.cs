@@ -1,0 +1,35 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using NodeProxy.Cli;
+using NodeProxy.Cluster;
+using NodeProxy.Model;
+using NodeProxy.Sources;
+
+namespace NodeProxy.Tests;
+
+/// <summary>Manifests + node flags -> model, through the same source, flags and builder as the CLI.</summary>
+internal sealed record TestPipeline(ModelResult Model, ImmutableArray<Problem> Problems, NodeConfig Config)
+{
+    public static TestPipeline FromFlags(string source, string flags)
+    {
+        var config = ParseFlags(flags);
+        var load = ManifestSource.Load(source);
+        var model = ModelBuilder.Build(load.Snapshot, config);
+        return new TestPipeline(model, [.. load.Problems, .. model.Problems], config);
+    }
+
+    public static NodeConfig ParseFlags(string flags)
+    {
+        var options = new NodeOptions();
+        var command = new Command("test");
+        options.AddTo(command);
+        var args = flags.Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Concat(["--source", "unused"]);
+        var result = command.Parse([.. args]);
+        if (result.Errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", result.Errors.Select(e => e.Message)));
+        }
+
+        return options.ToConfig(result);
+    }
+}
