@@ -1,5 +1,5 @@
 using System.CommandLine;
-using NodeProxy.Cli;
+using NodeProxy.Commands;
 
 var root = new RootCommand("NodeProxy: a kube-proxy replacement that programs iptables for Services, NodePorts and hostPorts")
 {

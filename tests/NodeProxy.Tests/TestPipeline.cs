@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using System.CommandLine;
-using NodeProxy.Cli;
+using NodeProxy.Commands;
 using NodeProxy.Cluster;
 using NodeProxy.Model;
 using NodeProxy.Sources;

@@ -33,8 +33,8 @@ internal static class HostPortReader
             var podIP = PodIP(pod, family, out var hasAnyIP);
             if (podIP is null)
             {
-                // Only the family without an address is affected; say so once, on the IPv4 pass.
-                if (!hasAnyIP && family == IpFamily.V4)
+                // A pod of the other family only is no problem; one with no address at all is.
+                if (!hasAnyIP)
                 {
                     problems.Add(new Problem("Pod", podRef, "HostPortWithoutPodIP", "has a hostPort but no status.podIP yet; the hostPort is not mapped"));
                 }
@@ -67,14 +67,8 @@ internal static class HostPortReader
 
     private static HostPortMapping? ReadMapping(V1Pod pod, string podRef, IPAddress podIP, V1ContainerPort port, IpFamily family, ICollection<Problem> problems)
     {
-        // Problems are family-independent: report them on the IPv4 pass only.
-        void Report(string reason, string message)
-        {
-            if (family == IpFamily.V4)
-            {
-                problems.Add(new Problem("Pod", podRef, reason, message));
-            }
-        }
+        // Both family passes report the same problem; the model builder keeps one copy.
+        void Report(string reason, string message) => problems.Add(new Problem("Pod", podRef, reason, message));
 
         if (!ProtocolText.TryParse(port.Protocol, out var protocol))
         {

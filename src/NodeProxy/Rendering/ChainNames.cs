@@ -20,6 +20,7 @@ public static class ChainNames
     public const string ExternalServices = "NP-EXTERNAL-SERVICES";
     public const string Forward = "NP-FORWARD";
     public const string Firewall = "NP-FIREWALL";
+    public const string Localnet = "NP-LOCALNET";
 
     /// <summary>Empty chain whose disappearance tells that someone flushed the tables.</summary>
     public const string Canary = "NP-CANARY";

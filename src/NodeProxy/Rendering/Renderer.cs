@@ -35,7 +35,7 @@ public static class Renderer
         AddHairpin(model, nat);
         AddPostrouting(model, nat);
         AddFilterFixedRules(model, filter);
-        AddJumps(nat, filter);
+        AddJumps(model, nat, filter);
         return new RuleSet(model.Family, [filter.Build(ByRank), nat.Build(ByRank)]);
     }
 
@@ -121,16 +121,23 @@ public static class Renderer
         if (model.LocalhostNodePorts)
         {
             // route_localnet lets outsiders reach 127.0.0.0/8; only DNATed localhost NodePorts may.
+            // Every packet is checked, not only NEW ones, as kube-proxy's KUBE-FIREWALL does.
             var loopback = model.Family.Loopback();
-            filter.Add(ChainNames.Firewall, RuleBuilder.Commented("nodeproxy block incoming localnet connections", VerdictTarget.Drop)
+            filter.Add(ChainNames.Localnet, RuleBuilder.Commented("nodeproxy block incoming localnet connections", VerdictTarget.Drop)
                 .From(loopback, negated: true)
                 .To(loopback)
                 .And(new ConntrackStateMatch("RELATED,ESTABLISHED,DNAT", Negated: true)));
         }
     }
 
-    private static void AddJumps(TableBuilder nat, TableBuilder filter)
+    private static void AddJumps(NodeModel model, TableBuilder nat, TableBuilder filter)
     {
+        if (model.LocalhostNodePorts)
+        {
+            filter.Jump("INPUT", RuleBuilder.Commented("nodeproxy localnet protection", new JumpTarget(ChainNames.Localnet)));
+            filter.Jump("OUTPUT", RuleBuilder.Commented("nodeproxy localnet protection", new JumpTarget(ChainNames.Localnet)));
+        }
+
         nat.Jump("PREROUTING", RuleBuilder.Commented("nodeproxy service portals", new JumpTarget(ChainNames.Services)));
         nat.Jump("OUTPUT", RuleBuilder.Commented("nodeproxy service portals", new JumpTarget(ChainNames.Services)));
         nat.Jump("POSTROUTING", RuleBuilder.Commented("nodeproxy postrouting rules", new JumpTarget(ChainNames.Postrouting)));

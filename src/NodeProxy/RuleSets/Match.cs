@@ -54,7 +54,11 @@ public enum RecentMode
     /// <summary>Record the source in the list; always matches.</summary>
     Set,
 
-    /// <summary>Matches when the source was recorded in the last Seconds (expired entries reaped).</summary>
+    /// <summary>
+    /// Matches when the source was recorded in the last Seconds (expired entries reaped), and
+    /// refreshes the record ("--update"), so an active client keeps its endpoint as with kube-proxy,
+    /// whose affinity hit re-runs "--set".
+    /// </summary>
     Check,
 }
 
@@ -66,7 +70,7 @@ public sealed record RecentMatch(string ListName, RecentMode Mode, int Seconds, 
         var mask = Family == IpFamily.V4 ? "255.255.255.255" : "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
         return Mode == RecentMode.Set
             ? $"-m recent --set --name {ListName} --mask {mask} --rsource"
-            : $"-m recent --rcheck --seconds {Seconds} --reap --name {ListName} --mask {mask} --rsource";
+            : $"-m recent --update --seconds {Seconds} --reap --name {ListName} --mask {mask} --rsource";
     }
 }
 

@@ -24,7 +24,7 @@ public static class PacketTracer
     private static readonly ImmutableArray<Hook> Forwarded = [Hook.FilterForward, Hook.NatPostrouting];
 
     /// <param name="affinityRecorded">
-    /// Models a client already recorded for ClientIP session affinity: every "--rcheck" then
+    /// Models a client already recorded for ClientIP session affinity: every affinity check ("--update") then
     /// matches, so the first one reached wins. When false, none does, as for a first contact.
     /// </param>
     /// <exception cref="ArgumentException">The packet's addresses are not of the rule set's family.</exception>

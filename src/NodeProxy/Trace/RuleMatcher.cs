@@ -49,7 +49,7 @@ internal sealed class RuleMatcher(Packet packet, TraceContext context, bool affi
         ConntrackStateMatch conntrack => AnyStateHolds(conntrack.States, flow) != conntrack.Negated,
 
         // The first packet finds a recent list empty unless the caller says the client is
-        // already in it; then every list has it, so the first --rcheck rule reached wins.
+        // already in it; then every list has it, so the first --update (affinity check) rule reached wins.
         RecentMatch recent => recent.Mode == RecentMode.Set || affinityRecorded,
         _ => throw new NotSupportedException($"the tracer does not model the match '{match.Render()}'"),
     };

@@ -12,16 +12,10 @@ namespace NodeProxy.Tests.Rendering;
 /// </summary>
 public sealed class GoldenTests
 {
-    public static TheoryData<string> Cases()
-    {
-        var data = new TheoryData<string>();
-        foreach (var dir in Directory.GetDirectories(Path.Combine(TestPaths.TestData, "golden")).Order(StringComparer.Ordinal))
-        {
-            data.Add(Path.GetFileName(dir));
-        }
+    public static IEnumerable<string> CaseNames() =>
+        Directory.GetDirectories(Path.Combine(TestPaths.TestData, "golden")).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal);
 
-        return data;
-    }
+    public static TheoryData<string> Cases() => new(CaseNames());
 
     [Theory]
     [MemberData(nameof(Cases))]

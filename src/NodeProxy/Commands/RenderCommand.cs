@@ -3,7 +3,7 @@ using NodeProxy.Net;
 using NodeProxy.Rendering;
 using NodeProxy.RuleSets;
 
-namespace NodeProxy.Cli;
+namespace NodeProxy.Commands;
 
 /// <summary>`nodeproxy render`: the iptables-restore batch this node would load. Needs no root.</summary>
 internal static class RenderCommand

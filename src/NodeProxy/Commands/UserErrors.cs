@@ -1,4 +1,4 @@
-namespace NodeProxy.Cli;
+namespace NodeProxy.Commands;
 
 /// <summary>Turns the errors a user can fix (a wrong path, an unreadable file) into one clear line and exit code 1.</summary>
 internal static class UserErrors

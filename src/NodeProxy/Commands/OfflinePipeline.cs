@@ -1,7 +1,7 @@
 using NodeProxy.Model;
 using NodeProxy.Sources;
 
-namespace NodeProxy.Cli;
+namespace NodeProxy.Commands;
 
 /// <summary>Manifests -> model, with every problem reported on the way, for the offline commands.</summary>
 internal sealed record OfflinePipeline(ModelResult Model)

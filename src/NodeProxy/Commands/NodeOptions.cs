@@ -5,7 +5,7 @@ using System.Net;
 using NodeProxy.Model;
 using NodeProxy.Net;
 
-namespace NodeProxy.Cli;
+namespace NodeProxy.Commands;
 
 /// <summary>The flags that say who this node is and how it behaves, shared by every command.</summary>
 internal sealed class NodeOptions
@@ -33,7 +33,16 @@ internal sealed class NodeOptions
     {
         Description = "The pod network, one CIDR per IP family: traffic from outside it to a cluster IP is masqueraded",
         AllowMultipleArgumentsPerToken = true,
-        CustomParser = ParseList<IpNet>(ParseCidr),
+        CustomParser = result =>
+        {
+            var cidrs = ParseList<IpNet>(ParseCidr)(result);
+            if (cidrs.GroupBy(c => c.Family).Any(g => g.Count() > 1))
+            {
+                result.AddError("--cluster-cidr takes at most one CIDR per IP family");
+            }
+
+            return cidrs;
+        },
     };
 
     public Option<bool> MasqueradeAll { get; } = new("--masquerade-all")
@@ -64,6 +73,16 @@ internal sealed class NodeOptions
     {
         Description = "The fwmark bit that marks packets for SNAT (0-31)",
         DefaultValueFactory = _ => 12,
+        CustomParser = result =>
+        {
+            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, out var bit) && bit is >= 0 and <= 31)
+            {
+                return bit;
+            }
+
+            result.AddError("--masquerade-bit must be a number from 0 to 31");
+            return 12;
+        },
     };
 
     public void AddTo(Command command)
@@ -72,20 +91,6 @@ internal sealed class NodeOptions
         {
             command.Options.Add(option);
         }
-
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(MasqueradeBit) is < 0 or > 31)
-            {
-                result.AddError("--masquerade-bit must be between 0 and 31");
-            }
-
-            var cidrs = result.GetValue(ClusterCidrs) ?? [];
-            if (cidrs.GroupBy(c => c.Family).Any(g => g.Count() > 1))
-            {
-                result.AddError("--cluster-cidr takes at most one CIDR per IP family");
-            }
-        });
     }
 
     public NodeConfig ToConfig(ParseResult result) => new(result.GetValue(NodeName)!)
@@ -95,7 +100,8 @@ internal sealed class NodeOptions
         MasqueradeAll = result.GetValue(MasqueradeAll),
         NodePortAddresses = [.. result.GetValue(NodePortAddresses) ?? []],
         LocalhostNodePorts = result.GetValue(LocalhostNodePorts),
-        ExternalIpCidrs = result.GetValue(ExternalIpCidrs) is { } allowed ? [.. allowed] : null,
+        // Absent means every externalIP is honoured, as in kube-proxy; an empty list would honour none.
+        ExternalIpCidrs = result.GetResult(ExternalIpCidrs) is { Implicit: false } && result.GetValue(ExternalIpCidrs) is { } allowed ? [.. allowed] : null,
         MasqueradeBit = result.GetValue(MasqueradeBit),
     };
 

@@ -4,7 +4,7 @@ using NodeProxy.Net;
 using NodeProxy.Rendering;
 using NodeProxy.Trace;
 
-namespace NodeProxy.Cli;
+namespace NodeProxy.Commands;
 
 /// <summary>
 /// `nodeproxy trace`: which of this node's rules the first packet of a connection traverses and
