@@ -12,7 +12,7 @@ namespace NodeProxy.Model;
 /// </summary>
 internal sealed class EndpointReader
 {
-    public const string ServiceNameLabel = "kubernetes.io/service-name";
+    public const string ServiceNameLabel = WellKnownLabels.ServiceName;
 
     private readonly ILookup<(string Namespace, string Service), V1EndpointSlice> slicesByService;
     private readonly ICollection<Problem> problems;

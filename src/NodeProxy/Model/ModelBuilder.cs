@@ -8,7 +8,7 @@ namespace NodeProxy.Model;
 /// <summary>Cluster snapshot + this node's identity -> what this node must do, per IP family.</summary>
 public static class ModelBuilder
 {
-    public const string ZoneLabel = "topology.kubernetes.io/zone";
+    public const string ZoneLabel = WellKnownLabels.Zone;
 
     public static ModelResult Build(ClusterSnapshot snapshot, NodeConfig config)
     {

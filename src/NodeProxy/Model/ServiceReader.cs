@@ -13,8 +13,8 @@ namespace NodeProxy.Model;
 /// </summary>
 internal static class ServiceReader
 {
-    public const string ServiceProxyNameLabel = "service.kubernetes.io/service-proxy-name";
-    public const string HeadlessLabel = "service.kubernetes.io/headless";
+    public const string ServiceProxyNameLabel = WellKnownLabels.ServiceProxyName;
+    public const string HeadlessLabel = WellKnownLabels.Headless;
     private const int DefaultAffinitySeconds = 10800;
     private const int MaxAffinitySeconds = 86400;
 

@@ -11,7 +11,7 @@ namespace NodeProxy.Sources;
 /// </summary>
 public static class PodEndpointSlices
 {
-    public const string ServiceNameLabel = "kubernetes.io/service-name";
+    public const string ServiceNameLabel = WellKnownLabels.ServiceName;
     public const string ManagedByLabel = "endpointslice.kubernetes.io/managed-by";
     public const string ManagedBy = "nodeproxy-manifest-source";
 
