@@ -1,0 +1,137 @@
+using System.Collections.Immutable;
+using System.Text;
+using NodeProxy.RuleSets;
+
+namespace NodeProxy.Diff;
+
+/// <summary>
+/// The batch that takes the kernel from <c>current</c> to <c>wanted</c>, writing only what
+/// differs: new and changed chains (each whole or as rule edits, whichever is smaller), stale
+/// chains flushed and then deleted after every reference to them is gone, missing jumps inserted.
+/// Pure: the caller supplies the current state (the last applied rule set, or what iptables-save
+/// read back) and applies the text.
+/// </summary>
+public static class Differ
+{
+    /// <param name="full">Rewrite every chain whole, whatever the current state says: repairs drift.</param>
+    public static RestoreBatch Diff(KernelTables current, RuleSet wanted, bool full = false)
+    {
+        var text = new StringBuilder();
+        int written = 0, deleted = 0, edited = 0;
+        var wantedTables = wanted.Tables.Select(t => t.Name).ToHashSet();
+        foreach (var table in wanted.Tables)
+        {
+            var section = DiffTable(current.Table(table.Name), table, full);
+            Append(text, table.Name, section);
+            written += section.Written;
+            deleted += section.Deleted;
+            edited += section.Edited;
+        }
+
+        // A table NodeProxy no longer writes at all: remove what it left there.
+        foreach (var (name, state) in current.Tables.Where(t => !wantedTables.Contains(t.Key)).OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            var section = DiffTable(state, new Table(name, [], []), full);
+            Append(text, name, section);
+            deleted += section.Deleted;
+            edited += section.Edited;
+        }
+
+        return new RestoreBatch(text.ToString(), written, deleted, edited);
+    }
+
+    private sealed record Section(List<string> Declarations, List<string> Rules, List<string> Deletions, int Written, int Deleted, int Edited);
+
+    private static Section DiffTable(TableState current, Table wanted, bool full)
+    {
+        List<string> declarations = [], rules = [], deletions = [];
+        int written = 0, edited = 0;
+        foreach (var chain in wanted.Chains)
+        {
+            var wantedRules = chain.Rules.Select(r => r.RenderSpec()).ToImmutableArray();
+            var whole = wantedRules.Select(spec => $"-A {chain.Name} {spec}").ToList();
+            if (!full && current.Chains.TryGetValue(chain.Name, out var currentRules))
+            {
+                if (currentRules.SequenceEqual(wantedRules))
+                {
+                    continue;
+                }
+
+                var edits = RuleEdits.Compute(chain.Name, currentRules, wantedRules);
+                if (edits is not null && Size(edits) < Size(whole) + chain.Name.Length + 10)
+                {
+                    rules.AddRange(edits);
+                    edited += edits.Count;
+                    continue;
+                }
+            }
+
+            declarations.Add($":{chain.Name} - [0:0]");
+            rules.AddRange(whole);
+            written++;
+        }
+
+        var wantedNames = wanted.Chains.Select(c => c.Name).ToHashSet();
+        var stale = current.Chains.Keys.Where(c => !wantedNames.Contains(c)).Order(StringComparer.Ordinal).ToList();
+        foreach (var chain in stale)
+        {
+            // Declaring flushes it, so its own jumps go before it is deleted at the end.
+            declarations.Add($":{chain} - [0:0]");
+            deletions.Add($"-X {chain}");
+        }
+
+        edited += DiffJumps(current.Jumps, wanted.Jumps, rules);
+        return new Section(declarations, rules, deletions, written, stale.Count, edited);
+    }
+
+    /// <summary>Jumps are ensured, never duplicated: extra copies and unwanted jumps are deleted.</summary>
+    private static int DiffJumps(ImmutableArray<JumpRule> current, ImmutableArray<BuiltinJump> wanted, List<string> rules)
+    {
+        var edits = 0;
+        var wantedJumps = wanted.Select(j => new JumpRule(j.BuiltinChain, j.Rule.RenderSpec())).ToList();
+        foreach (var group in current.GroupBy(j => j))
+        {
+            var keep = wantedJumps.Contains(group.Key) ? 1 : 0;
+            foreach (var extra in group.Skip(keep))
+            {
+                rules.Add($"-D {extra.BuiltinChain} {extra.Spec}");
+                edits++;
+            }
+        }
+
+        foreach (var group in wantedJumps.GroupBy(j => j.BuiltinChain))
+        {
+            var position = 1;
+            foreach (var jump in group)
+            {
+                if (!current.Contains(jump))
+                {
+                    rules.Add($"-I {jump.BuiltinChain} {position} {jump.Spec}");
+                    edits++;
+                }
+
+                position++;
+            }
+        }
+
+        return edits;
+    }
+
+    private static void Append(StringBuilder text, string table, Section section)
+    {
+        if (section.Declarations.Count + section.Rules.Count + section.Deletions.Count == 0)
+        {
+            return;
+        }
+
+        text.Append('*').Append(table).Append('\n');
+        foreach (var line in section.Declarations.Concat(section.Rules).Concat(section.Deletions))
+        {
+            text.Append(line).Append('\n');
+        }
+
+        text.Append("COMMIT\n");
+    }
+
+    private static int Size(IEnumerable<string> lines) => lines.Sum(l => l.Length + 1);
+}

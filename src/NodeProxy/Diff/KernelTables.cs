@@ -1,0 +1,34 @@
+using System.Collections.Immutable;
+using NodeProxy.Rendering;
+using NodeProxy.RuleSets;
+
+namespace NodeProxy.Diff;
+
+/// <summary>
+/// What NodeProxy owns in the kernel, in one IP family, as rule strings in iptables-save form:
+/// its own chains with their rules, and its jump rules in the built-in chains. Because the
+/// renderer writes that same form, the wanted state and the kernel's compare as strings.
+/// </summary>
+public sealed record KernelTables(ImmutableDictionary<string, TableState> Tables)
+{
+    public static readonly KernelTables Empty = new(ImmutableDictionary<string, TableState>.Empty);
+
+    public TableState Table(string name) => Tables.TryGetValue(name, out var table) ? table : TableState.Empty;
+
+    /// <summary>The state the kernel is in once <paramref name="rules"/> has been applied.</summary>
+    public static KernelTables From(RuleSet rules) => new(rules.Tables.ToImmutableDictionary(
+        t => t.Name,
+        t => new TableState(
+            t.Chains.ToImmutableDictionary(c => c.Name, c => c.Rules.Select(r => r.RenderSpec()).ToImmutableArray()),
+            [.. t.Jumps.Select(j => new JumpRule(j.BuiltinChain, j.Rule.RenderSpec()))])));
+}
+
+public sealed record TableState(ImmutableDictionary<string, ImmutableArray<string>> Chains, ImmutableArray<JumpRule> Jumps)
+{
+    public static readonly TableState Empty = new(ImmutableDictionary<string, ImmutableArray<string>>.Empty, []);
+
+    public static bool IsOwned(string chain) => chain.StartsWith(ChainNames.Prefix, StringComparison.Ordinal);
+}
+
+/// <summary>A rule in a built-in chain that jumps to one of NodeProxy's chains.</summary>
+public sealed record JumpRule(string BuiltinChain, string Spec);
