@@ -10,6 +10,12 @@ namespace NodeProxy.Tests;
 /// <summary>Manifests + node flags -> model, through the same source, flags and builder as the CLI.</summary>
 internal sealed record TestPipeline(ModelResult Model, ImmutableArray<Problem> Problems, NodeConfig Config)
 {
+    /// <summary>A fixture folder: its manifests, and its node flags in a file named "flags".</summary>
+    public static TestPipeline FromFixture(string dir) => FromFlags(dir, File.ReadAllText(Path.Combine(dir, "flags")));
+
+    /// <summary>A golden case, testdata/golden/&lt;name&gt;.</summary>
+    public static TestPipeline FromGoldenCase(string name) => FromFixture(Path.Combine(TestPaths.TestData, "golden", name));
+
     public static TestPipeline FromFlags(string source, string flags)
     {
         var config = ParseFlags(flags);

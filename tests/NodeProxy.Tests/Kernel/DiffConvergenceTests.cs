@@ -56,8 +56,7 @@ public sealed class DiffConvergenceTests
 
     private static RuleSet Render(string name, int family)
     {
-        var dir = Path.Combine(TestPaths.TestData, "golden", name);
-        var pipeline = TestPipeline.FromFlags(dir, File.ReadAllText(Path.Combine(dir, "flags")));
+        var pipeline = TestPipeline.FromGoldenCase(name);
         return Renderer.Render(pipeline.Model.For((IpFamily)family));
     }
 

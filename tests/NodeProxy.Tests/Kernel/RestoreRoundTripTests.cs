@@ -32,8 +32,7 @@ public sealed class RestoreRoundTripTests
     [MemberData(nameof(Cases))]
     public async Task KernelSavesBackWhatWasWritten(string name, string backend, int family)
     {
-        var dir = Path.Combine(TestPaths.TestData, "golden", name);
-        var pipeline = TestPipeline.FromFlags(dir, File.ReadAllText(Path.Combine(dir, "flags")));
+        var pipeline = TestPipeline.FromGoldenCase(name);
         var rules = Renderer.Render(pipeline.Model.For((IpFamily)family));
         var tool = family == 4 ? "iptables" : "ip6tables";
 

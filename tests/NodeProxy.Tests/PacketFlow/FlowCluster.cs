@@ -27,7 +27,7 @@ internal sealed class FlowCluster
     {
         Feature = feature;
         var dir = Path.Combine(TestPaths.TestData, "flows", feature);
-        Pipeline = TestPipeline.FromFlags(dir, File.ReadAllText(Path.Combine(dir, "flags")));
+        Pipeline = TestPipeline.FromFixture(dir);
         v4 = Renderer.Render(Pipeline.Model.V4);
         v6 = Renderer.Render(Pipeline.Model.V6);
     }

@@ -22,7 +22,7 @@ public sealed class GoldenTests
     public void RendersExpectedRestoreText(string name)
     {
         var dir = Path.Combine(TestPaths.TestData, "golden", name);
-        var pipeline = TestPipeline.FromFlags(dir, File.ReadAllText(Path.Combine(dir, "flags")));
+        var pipeline = TestPipeline.FromFixture(dir);
         Assert.Empty(pipeline.Problems);
         foreach (var family in new[] { IpFamily.V4, IpFamily.V6 })
         {
