@@ -1,0 +1,7 @@
+namespace NodeProxy.Apply;
+
+public enum IptablesBackend
+{
+    Nft,
+    Legacy,
+}

@@ -1,0 +1,7 @@
+namespace NodeProxy.Apply;
+
+/// <summary>An iptables command failed; <see cref="Batch"/> is the input it refused, for the log.</summary>
+public sealed class IptablesException(string message, string batch) : Exception(message)
+{
+    public string Batch { get; } = batch;
+}

@@ -1,0 +1,48 @@
+using CliWrap;
+using CliWrap.Buffered;
+using NodeProxy.Net;
+
+namespace NodeProxy.Apply;
+
+/// <summary>
+/// iptables-save / iptables-restore of one family and backend, run through CliWrap. A command
+/// prefix (for example "ip netns exec NAME") lets tests run it inside a namespace they made.
+/// </summary>
+public sealed class IptablesTool(IpFamily family, IptablesBackend backend, IReadOnlyList<string>? prefix = null)
+{
+    /// <summary>How long restore waits for the xtables lock before it gives up.</summary>
+    public int LockWaitSeconds { get; init; } = 5;
+
+    public IpFamily Family => family;
+
+    public IptablesBackend Backend => backend;
+
+    public async Task<string> SaveAsync(CancellationToken cancel = default)
+    {
+        var result = await Command("save", []).ExecuteBufferedAsync(cancel);
+        return result.ExitCode == 0
+            ? result.StandardOutput
+            : throw new IptablesException($"{Name("save")} failed ({result.ExitCode}): {result.StandardError.Trim()}", "");
+    }
+
+    /// <summary>Applies a --noflush batch as one transaction; on failure nothing of it is applied.</summary>
+    public async Task RestoreAsync(string batch, CancellationToken cancel = default)
+    {
+        var result = await Command("restore", ["--noflush", "--wait", LockWaitSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            .WithStandardInputPipe(PipeSource.FromString(batch))
+            .ExecuteBufferedAsync(cancel);
+        if (result.ExitCode != 0)
+        {
+            throw new IptablesException($"{Name("restore")} failed ({result.ExitCode}): {result.StandardError.Trim()}", batch);
+        }
+    }
+
+    private Command Command(string verb, string[] args)
+    {
+        var all = (prefix ?? []).Concat([Name(verb)]).Concat(args).ToList();
+        return Cli.Wrap(all[0]).WithArguments(all.Skip(1)).WithValidation(CommandResultValidation.None);
+    }
+
+    private string Name(string verb) =>
+        $"{(family == IpFamily.V4 ? "iptables" : "ip6tables")}-{(backend == IptablesBackend.Nft ? "nft" : "legacy")}-{verb}";
+}
