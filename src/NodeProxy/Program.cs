@@ -3,7 +3,9 @@ using NodeProxy.Commands;
 
 var root = new RootCommand("NodeProxy: a kube-proxy replacement that programs iptables for Services, NodePorts and hostPorts")
 {
+    RunCommand.Create(),
+    CleanupCommand.Create(),
     RenderCommand.Create(),
     TraceCommand.Create(),
 };
-return root.Parse(args).Invoke();
+return await root.Parse(args).InvokeAsync();

@@ -1,6 +1,7 @@
 using CliWrap;
 using CliWrap.Buffered;
 using NodeProxy.Net;
+using NodeProxy.Sync;
 
 namespace NodeProxy.Apply;
 
@@ -8,7 +9,7 @@ namespace NodeProxy.Apply;
 /// iptables-save / iptables-restore of one family and backend, run through CliWrap. A command
 /// prefix (for example "ip netns exec NAME") lets tests run it inside a namespace they made.
 /// </summary>
-public sealed class IptablesTool(IpFamily family, IptablesBackend backend, IReadOnlyList<string>? prefix = null)
+public sealed class IptablesTool(IpFamily family, IptablesBackend backend, IReadOnlyList<string>? prefix = null) : IRuleTables
 {
     /// <summary>How long restore waits for the xtables lock before it gives up.</summary>
     public int LockWaitSeconds { get; init; } = 5;
@@ -28,7 +29,7 @@ public sealed class IptablesTool(IpFamily family, IptablesBackend backend, IRead
     /// <summary>Applies a --noflush batch as one transaction; on failure nothing of it is applied.</summary>
     public async Task RestoreAsync(string batch, CancellationToken cancel = default)
     {
-        var result = await Command("restore", ["--noflush", "--wait", LockWaitSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        var result = await Command("restore", ["--noflush", "--wait", Seconds])
             .WithStandardInputPipe(PipeSource.FromString(batch))
             .ExecuteBufferedAsync(cancel);
         if (result.ExitCode != 0)
@@ -37,12 +38,22 @@ public sealed class IptablesTool(IpFamily family, IptablesBackend backend, IRead
         }
     }
 
+    /// <summary>Cheap enough to run every sync period: lists one (empty) chain, not the table.</summary>
+    public async Task<bool> ChainExistsAsync(string table, string chain, CancellationToken cancel = default)
+    {
+        var result = await Command("", ["-w", Seconds, "-t", table, "-S", chain]).ExecuteBufferedAsync(cancel);
+        return result.ExitCode == 0;
+    }
+
+    private string Seconds => LockWaitSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     private Command Command(string verb, string[] args)
     {
         var all = (prefix ?? []).Concat([Name(verb)]).Concat(args).ToList();
         return Cli.Wrap(all[0]).WithArguments(all.Skip(1)).WithValidation(CommandResultValidation.None);
     }
 
+    /// <summary>iptables-nft-save, ip6tables-legacy-restore, iptables-nft (verb ""), ...</summary>
     private string Name(string verb) =>
-        $"{(family == IpFamily.V4 ? "iptables" : "ip6tables")}-{(backend == IptablesBackend.Nft ? "nft" : "legacy")}-{verb}";
+        $"{(family == IpFamily.V4 ? "iptables" : "ip6tables")}-{(backend == IptablesBackend.Nft ? "nft" : "legacy")}{(verb.Length > 0 ? "-" + verb : "")}";
 }

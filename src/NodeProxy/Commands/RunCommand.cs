@@ -1,0 +1,155 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using NodeProxy.Apply;
+using NodeProxy.Diff;
+using NodeProxy.Model;
+using NodeProxy.Net;
+using NodeProxy.Rendering;
+using NodeProxy.Sources;
+using NodeProxy.Sync;
+
+namespace NodeProxy.Commands;
+
+/// <summary>`nodeproxy run`: program this network namespace's iptables and keep them in step with the manifests.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var node = new NodeOptions();
+        var kernel = new KernelOptions();
+        var once = new Option<bool>("--once") { Description = "Sync once and exit: 0 when the rules are in the kernel" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the batch a sync would apply and change nothing" };
+        var syncPeriod = Duration("--sync-period", "Longest time between syncs; the canary is checked this often", "30s");
+        var minSyncPeriod = Duration("--min-sync-period", "Shortest time between syncs: changes closer than this are applied together", "50ms");
+        var fullSyncPeriod = Duration("--full-sync-period", "How often every chain is rewritten from what the kernel holds, repairing drift", "1h");
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every conntrack deletion and other details" };
+        var command = new Command("run", "Program iptables from manifests and keep them in step as the files change");
+        node.AddTo(command);
+        foreach (var option in new Option[] { kernel.Backend, once, dryRun, syncPeriod, minSyncPeriod, fullSyncPeriod, verbose })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (result, cancel) =>
+        {
+            using var logs = Logs.Create(result.GetValue(verbose));
+            var log = logs.CreateLogger("nodeproxy");
+            var config = node.ToConfig(result);
+            var models = new ManifestModels(result.GetValue(node.Source)!, config, log);
+            var backend = await kernel.ResolveAsync(result, cancel);
+            if (result.GetValue(dryRun))
+            {
+                return await DryRunAsync(models, backend);
+            }
+
+            var families = await UsableFamiliesAsync(backend, log, cancel);
+            if (families.Count == 0)
+            {
+                log.LogError("neither iptables nor ip6tables ({Backend}) works here; is this root, with iptables installed?", backend);
+                return 1;
+            }
+
+            log.LogInformation("node {Node}, iptables {Backend}, families {Families}", config.NodeName, backend.ToString().ToLowerInvariant(), string.Join(" and ", families.Select(f => f.Family == IpFamily.V4 ? "IPv4" : "IPv6")));
+            KernelSettings.Apply(config, log);
+            var syncer = new Syncer([.. families.Select(t => new FamilySyncer(t))], new ConntrackTool(), log);
+            if (result.GetValue(once))
+            {
+                if (models.Load() is not { } model)
+                {
+                    return 1;
+                }
+
+                var report = await syncer.SyncAsync(model, full: false, cancel);
+                return report.Succeeded ? 0 : 1;
+            }
+
+            var loop = new SyncLoop(models.Load, syncer, new SyncLoopOptions
+            {
+                SyncPeriod = result.GetValue(syncPeriod),
+                MinSyncPeriod = result.GetValue(minSyncPeriod),
+                FullSyncPeriod = result.GetValue(fullSyncPeriod),
+            }, TimeProvider.System, log);
+            using var watcher = new ManifestWatcher(result.GetValue(node.Source)!, loop.Trigger);
+            using var stop = new StopSignals(cancel);
+            try
+            {
+                await loop.RunAsync(stop.Token);
+            }
+            catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
+            {
+            }
+
+            // The rules stay: a restarting agent adopts them, and traffic flows meanwhile.
+            log.LogInformation("stopped; the rules stay in the kernel (nodeproxy cleanup removes them)");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Option<TimeSpan> Duration(string name, string description, string fallback) => new(name)
+    {
+        Description = $"{description} (default {fallback})",
+        DefaultValueFactory = _ => DurationText.TryParse(fallback, out var d) ? d : TimeSpan.Zero,
+        CustomParser = r =>
+        {
+            if (r.Tokens.Count == 1 && DurationText.TryParse(r.Tokens[0].Value, out var d) && d > TimeSpan.Zero)
+            {
+                return d;
+            }
+
+            r.AddError($"{name} takes a duration such as 500ms, 30s, 1m or 1h");
+            return TimeSpan.Zero;
+        },
+    };
+
+    /// <summary>A family whose tools cannot even list rules (no IPv6 in this kernel) is left out, loudly.</summary>
+    private static async Task<List<IptablesTool>> UsableFamiliesAsync(IptablesBackend backend, ILogger log, CancellationToken cancel)
+    {
+        var usable = new List<IptablesTool>();
+        foreach (var family in new[] { IpFamily.V4, IpFamily.V6 })
+        {
+            var tool = new IptablesTool(family, backend);
+            try
+            {
+                await tool.SaveAsync(cancel);
+                usable.Add(tool);
+            }
+            catch (Exception e) when (e is IptablesException or System.ComponentModel.Win32Exception or InvalidOperationException)
+            {
+                log.LogWarning("{Family} is left out: {Error}", family, e.Message);
+            }
+        }
+
+        return usable;
+    }
+
+    /// <summary>Reads the kernel where it can (to show the diff), writes nothing.</summary>
+    private static async Task<int> DryRunAsync(ManifestModels models, IptablesBackend backend)
+    {
+        if (models.Load() is not { } model)
+        {
+            return 1;
+        }
+
+        foreach (var family in new[] { IpFamily.V4, IpFamily.V6 })
+        {
+            var wanted = Renderer.Render(model.For(family));
+            KernelTables current;
+            try
+            {
+                current = SaveParser.Parse(await new IptablesTool(family, backend).SaveAsync());
+            }
+            catch (Exception e) when (e is IptablesException or System.ComponentModel.Win32Exception or InvalidOperationException)
+            {
+                Console.Error.WriteLine($"note: cannot read the {family} rules ({e.Message.Split('\n')[0]}); showing the batch for empty tables");
+                current = KernelTables.Empty;
+            }
+
+            var batch = Differ.Diff(current, wanted);
+            Console.Out.Write($"# {(family == IpFamily.V4 ? "iptables" : "ip6tables")}-restore --noflush: {batch.Bytes} bytes, {batch.Lines} lines\n");
+            Console.Out.Write(batch.Text);
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using NodeProxy.Apply;
+using NodeProxy.Diff;
+using NodeProxy.Net;
+using NodeProxy.Rendering;
+using NodeProxy.RuleSets;
+
+namespace NodeProxy.Sync;
+
+/// <summary>
+/// Keeps one family's kernel rules equal to the wanted rule set. It remembers what it last
+/// applied, so a sync costs a diff and only what changed is written; it reads the kernel back
+/// (iptables-save) only when it cannot trust that memory: at start-up, which adopts whatever a
+/// previous NodeProxy left without flushing it, after a failed restore, and on a full resync.
+/// </summary>
+public sealed class FamilySyncer(IRuleTables tables)
+{
+    private KernelTables? applied;
+
+    public IpFamily Family => tables.Family;
+
+    /// <summary>What the kernel holds as far as this syncer knows; null until the first success.</summary>
+    public KernelTables? Applied => applied;
+
+    /// <param name="full">Rewrite every chain whole from what the kernel really holds: repairs drift.</param>
+    public async Task<FamilySyncResult> SyncAsync(RuleSet wanted, bool full, CancellationToken cancel = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var readKernel = full || applied is null;
+        var current = readKernel ? SaveParser.Parse(await tables.SaveAsync(cancel)) : applied!;
+        var batch = Differ.Diff(current, wanted, full);
+        if (!batch.IsEmpty)
+        {
+            try
+            {
+                await tables.RestoreAsync(batch.Text, cancel);
+            }
+            catch (IptablesException e)
+            {
+                // The restore is one transaction, so the kernel still holds what it held; but
+                // this memory may be what made the batch wrong, so read the kernel next time.
+                applied = null;
+                return new FamilySyncResult(Family, batch, full, readKernel, clock.Elapsed)
+                {
+                    Error = e.Message,
+                    OffendingLines = RestoreErrors.OffendingLines(e.Message, batch.Text),
+                };
+            }
+        }
+
+        applied = KernelTables.From(wanted);
+        return new FamilySyncResult(Family, batch, full, readKernel, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// False when someone flushed or deleted NodeProxy's chains behind its back (an
+    /// `iptables -F -X`, a firewall reload): the memory of what is applied is then wrong.
+    /// </summary>
+    public async Task<bool> CanaryPresentAsync(CancellationToken cancel = default)
+    {
+        if (applied is null)
+        {
+            return true;
+        }
+
+        foreach (var table in applied.Tables.Keys.Order(StringComparer.Ordinal))
+        {
+            if (applied.Table(table).Chains.ContainsKey(ChainNames.Canary) && !await tables.ChainExistsAsync(table, ChainNames.Canary, cancel))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,80 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using NodeProxy.Apply;
+using NodeProxy.Model;
+
+namespace NodeProxy.Sync;
+
+/// <summary>
+/// The one loop that writes to the kernel. Sources only call <see cref="Trigger"/>; the loop
+/// coalesces triggers into one sync at most every MinSyncPeriod, syncs at least every SyncPeriod
+/// (checking the canary then), rewrites everything every FullSyncPeriod and retries a failure in
+/// full. A source that cannot load (null model) never removes rules: the node keeps forwarding
+/// with what it last knew.
+/// </summary>
+public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOptions options, TimeProvider time, ILogger log)
+{
+    private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    /// <summary>Called after every sync attempt, for tests and metrics.</summary>
+    public event Action<SyncReport>? Synced;
+
+    public void Trigger() => wake.Writer.TryWrite(true);
+
+    public async Task RunAsync(CancellationToken cancel)
+    {
+        var lastFull = time.GetUtcNow();
+        var needFull = false;
+        var periodic = false;
+        while (!cancel.IsCancellationRequested)
+        {
+            var started = time.GetUtcNow();
+            try
+            {
+                if (load() is { } model)
+                {
+                    var full = needFull || started - lastFull >= options.FullSyncPeriod
+                        || (periodic && !await syncer.CanariesPresentAsync(cancel));
+                    var report = await syncer.SyncAsync(model, full, cancel);
+                    needFull = !report.Succeeded;
+                    if (full && report.Succeeded)
+                    {
+                        lastFull = started;
+                    }
+
+                    Synced?.Invoke(report);
+                }
+            }
+            catch (Exception e) when (e is IptablesException or IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // iptables-save itself failed, or the tool is missing: nothing was written.
+                log.LogError("sync failed, retrying in full: {Error}", e.Message);
+                needFull = true;
+            }
+
+            periodic = !await WaitAsync(needFull ? options.RetryPeriod : options.SyncPeriod, cancel);
+            var since = time.GetUtcNow() - started;
+            if (since < options.MinSyncPeriod)
+            {
+                await Task.Delay(options.MinSyncPeriod - since, time, cancel);
+            }
+
+            wake.Reader.TryRead(out _);
+        }
+    }
+
+    /// <returns>True when triggered, false when the period ran out.</returns>
+    private async Task<bool> WaitAsync(TimeSpan period, CancellationToken cancel)
+    {
+        using var timeout = new CancellationTokenSource(period, time);
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(cancel, timeout.Token);
+        try
+        {
+            return await wake.Reader.WaitToReadAsync(both.Token);
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+}

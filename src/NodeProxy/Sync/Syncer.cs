@@ -1,0 +1,121 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using NodeProxy.Conntrack;
+using NodeProxy.Model;
+using NodeProxy.Net;
+using NodeProxy.Rendering;
+
+namespace NodeProxy.Sync;
+
+/// <summary>
+/// One sync: model -> rules per family -> diff -> kernel, then the conntrack entries the change
+/// made stale. A family that fails keeps its old rules (the restore is atomic) and the others go
+/// on; the caller follows a failure with a full resync.
+/// </summary>
+public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conntrack, ILogger log)
+{
+    private readonly Dictionary<IpFamily, NodeModel> appliedModels = [];
+
+    public IReadOnlyList<FamilySyncer> Families => families;
+
+    public async Task<SyncReport> SyncAsync(ModelResult model, bool full, CancellationToken cancel = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var results = ImmutableArray.CreateBuilder<FamilySyncResult>();
+        var deleted = 0;
+        foreach (var family in families)
+        {
+            var nodeModel = model.For(family.Family);
+            var result = await family.SyncAsync(Renderer.Render(nodeModel), full, cancel);
+            results.Add(result);
+            if (!result.Succeeded)
+            {
+                log.LogError("sync of {Family} failed, the kernel keeps its previous rules and a full resync follows: {Error}{Lines}",
+                    FamilyName(family.Family), result.Error, string.Concat(result.OffendingLines.Select(l => "\n  offending " + l)));
+                continue;
+            }
+
+            // Only now: deleting entries before the new rules are in would let the next packet
+            // be DNATed by the old rules again.
+            deleted += await DeleteStaleFlowsAsync(appliedModels.GetValueOrDefault(family.Family), nodeModel, cancel);
+            appliedModels[family.Family] = nodeModel;
+        }
+
+        var report = new SyncReport(results.ToImmutable(), deleted, clock.Elapsed);
+        if (report.Succeeded)
+        {
+            log.LogInformation("synced{Kind}: {Summary}; {Millis} ms", full ? " (full resync)" : "", Summary(report), (int)report.Duration.TotalMilliseconds);
+        }
+
+        return report;
+    }
+
+    /// <summary>False when any family's canary chain is gone: the tables were flushed behind NodeProxy's back.</summary>
+    public async Task<bool> CanariesPresentAsync(CancellationToken cancel = default)
+    {
+        foreach (var family in families)
+        {
+            if (!await family.CanaryPresentAsync(cancel))
+            {
+                log.LogWarning("the {Family} canary chain is gone: NodeProxy's rules were flushed by someone else; resyncing in full", FamilyName(family.Family));
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task<int> DeleteStaleFlowsAsync(NodeModel? before, NodeModel after, CancellationToken cancel)
+    {
+        var deleted = 0;
+        foreach (var flow in StaleFlows.Compute(before, after))
+        {
+            try
+            {
+                var count = await conntrack.DeleteAsync(flow, cancel);
+                deleted += count;
+                log.LogDebug("conntrack: deleted {Count} entries of {Flow}", count, flow);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Rules are right; a stale flow only lingers until its timeout.
+                log.LogWarning("conntrack: could not delete {Flow}: {Error}", flow, e.Message);
+            }
+        }
+
+        return deleted;
+    }
+
+    private static string Summary(SyncReport report)
+    {
+        var text = new StringBuilder();
+        foreach (var result in report.Families)
+        {
+            if (text.Length > 0)
+            {
+                text.Append("; ");
+            }
+
+            var batch = result.Batch;
+            text.Append(FamilyName(result.Family)).Append(' ');
+            text.Append(batch.IsEmpty
+                ? "no change"
+                : $"{batch.Bytes} bytes, {batch.Lines} lines ({batch.ChainsWritten} chains written, {batch.ChainsDeleted} deleted, {batch.RulesEdited} rule edits)");
+            if (result.ReadKernel)
+            {
+                text.Append(", read back from the kernel");
+            }
+        }
+
+        if (report.ConntrackDeleted > 0)
+        {
+            text.Append($"; {report.ConntrackDeleted} stale conntrack entries deleted");
+        }
+
+        return text.ToString();
+    }
+
+    private static string FamilyName(IpFamily family) => family == IpFamily.V4 ? "IPv4" : "IPv6";
+}

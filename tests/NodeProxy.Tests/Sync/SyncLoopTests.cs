@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging.Abstractions;
+using NodeProxy.Apply;
+using NodeProxy.Conntrack;
+using NodeProxy.Model;
+using NodeProxy.Net;
+using NodeProxy.Rendering;
+using NodeProxy.Sync;
+using NodeProxy.Tests.Diff;
+using NodeProxy.Tests.Kernel;
+using Xunit;
+
+namespace NodeProxy.Tests.Sync;
+
+/// <summary>The loop driving the real kernel in a namespace: coalescing, canary, a source that fails.</summary>
+public sealed class SyncLoopTests
+{
+    [Fact]
+    public async Task ABurstOfChangesBecomesAFewSyncsEndingInTheLastState()
+    {
+        await using var run = await LoopRun.StartAsync(SyntheticModel.Create(20));
+        await run.WaitForAsync(r => r.Succeeded);
+        var before = run.Reports.Count;
+
+        for (var i = 0; i < 200; i++)
+        {
+            run.Model = SyntheticModel.Replace(run.Model, i % 20, p => p with { ClusterEndpoints = [.. p.ClusterEndpoints.Select(e => e with { Port = e.Port + 1 })] });
+            run.Loop.Trigger();
+        }
+
+        var final = run.Model;
+        await run.WaitForAsync(_ => ReferenceEquals(run.Applied, final));
+        Assert.InRange(run.Reports.Count - before, 1, 10);
+        Assert.Equal(Rules(Renderer.Render(final)), Rules(await run.Tables.SaveAsync()));
+    }
+
+    [Fact]
+    public async Task AFlushedTableIsRepairedAtTheNextPeriodicSync()
+    {
+        await using var run = await LoopRun.StartAsync(SyntheticModel.Create(5));
+        await run.WaitForAsync(r => r.Succeeded);
+
+        await run.Namespace.RunAsync("iptables-nft", ["-t", "nat", "-F"]);
+        await run.Namespace.RunAsync("iptables-nft", ["-t", "nat", "-X"]);
+
+        await run.WaitForAsync(r => r.Families[0].Full);
+        Assert.Equal(Rules(Renderer.Render(run.Model)), Rules(await run.Tables.SaveAsync()));
+    }
+
+    [Fact]
+    public async Task ASourceThatCannotLoadLeavesTheRulesAlone()
+    {
+        await using var run = await LoopRun.StartAsync(SyntheticModel.Create(5));
+        await run.WaitForAsync(r => r.Succeeded);
+        var count = run.Reports.Count;
+
+        run.Unreadable = true;
+        run.Loop.Trigger();
+        await Task.Delay(1000);
+
+        Assert.Equal(count, run.Reports.Count);
+        Assert.Equal(Rules(Renderer.Render(run.Model)), Rules(await run.Tables.SaveAsync()));
+    }
+
+    private static string[] Rules(RuleSets.RuleSet rules) =>
+        [.. RuleSets.RestoreText.Write(rules).Split('\n').Where(l => l.StartsWith("-A ", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+
+    private static string[] Rules(string save) =>
+        [.. save.Split('\n').Where(l => l.StartsWith("-A NP-", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+
+    private sealed class LoopRun : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource stop = new();
+        private Task running = Task.CompletedTask;
+
+        private LoopRun(NetworkNamespace ns, NodeModel model)
+        {
+            Namespace = ns;
+            Model = model;
+            Tables = new IptablesTool(IpFamily.V4, IptablesBackend.Nft, ["ip", "netns", "exec", ns.Name]);
+            var syncer = new Syncer([new FamilySyncer(Tables)], new ConntrackTool(["ip", "netns", "exec", ns.Name]), NullLogger.Instance);
+            Loop = new SyncLoop(Load, syncer, new SyncLoopOptions { SyncPeriod = TimeSpan.FromMilliseconds(300), MinSyncPeriod = TimeSpan.FromMilliseconds(50) }, TimeProvider.System, NullLogger.Instance);
+            Loop.Synced += report =>
+            {
+                Reports.Enqueue(report);
+                Applied = lastLoaded;
+            };
+        }
+
+        public NetworkNamespace Namespace { get; }
+
+        public IptablesTool Tables { get; }
+
+        public SyncLoop Loop { get; }
+
+        public volatile NodeModel Model;
+
+        public volatile bool Unreadable;
+
+        public volatile NodeModel? Applied;
+
+        private volatile NodeModel? lastLoaded;
+
+        public ConcurrentQueue<SyncReport> Reports { get; } = new();
+
+        public static async Task<LoopRun> StartAsync(NodeModel model)
+        {
+            var run = new LoopRun(await NetworkNamespace.CreateAsync(), model);
+            run.running = Task.Run(() => run.Loop.RunAsync(run.stop.Token));
+            return run;
+        }
+
+        public async Task WaitForAsync(Func<SyncReport, bool> condition)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!Reports.Any(condition))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the loop did not get there within 10 s");
+                Assert.False(running.IsFaulted, running.Exception?.ToString());
+                await Task.Delay(20);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            stop.Cancel();
+            try
+            {
+                await running;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            await Namespace.DisposeAsync();
+        }
+
+        private ModelResult? Load()
+        {
+            if (Unreadable)
+            {
+                return null;
+            }
+
+            var model = Model;
+            lastLoaded = model;
+            return new ModelResult(model, new NodeModel(IpFamily.V6, model.NodeName, model.MasqueradeMark), []);
+        }
+    }
+}
