@@ -125,7 +125,11 @@ public sealed class Lab : IAsyncDisposable
                 $"addr add {LabAddresses.PodGatewayV4(index)}/24 dev cbr0",
                 $"addr add {LabAddresses.PodGatewayV6(index)}/64 dev cbr0 nodad",
                 "link set eth0 up",
-                "link set cbr0 up");
+                "link set cbr0 up",
+                // A real node has a default route: a cluster IP is routed before OUTPUT's DNAT
+                // rewrites it, so without one the node's own connections fail with "unreachable".
+                "route add default via 192.168.56.1 dev eth0 onlink",
+                "route add ::/0 via fd00:56::1 dev eth0 onlink");
             await Shell.SysctlAsync(netns, "net.ipv4.conf.cbr0.send_redirects=0");
             await Shell.IpAsync(LanNetns, $"link set {veth} master br-lan", $"link set {veth} up");
 
@@ -175,7 +179,10 @@ public sealed class Lab : IAsyncDisposable
                     .. ipv6 is null ? Array.Empty<string>() : [$"addr add {ipv6}/128 dev eth0 nodad"],
                     "link set eth0 up",
                 ]);
-            await Shell.IpAsync(node.Netns, $"link set {veth} master cbr0", $"link set {veth} up");
+            // Hairpin mode, as kubelet's hairpin-veth mode and the CNI bridge plugin set it: where
+            // br_netfilter is loaded (Docker loads it), a pod's packet DNATed back to that same
+            // pod is bridged, not routed, and must leave by the port it came in on.
+            await Shell.IpAsync(node.Netns, $"link set {veth} master cbr0", $"link set {veth} type bridge_slave hairpin on", $"link set {veth} up");
 
             // /32 on eth0: even a pod next door is reached through the node at L3, so replies
             // pass conntrack there and get un-DNATed without br_netfilter.
