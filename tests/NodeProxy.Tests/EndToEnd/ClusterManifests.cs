@@ -77,7 +77,7 @@ internal sealed class ClusterManifests(string folder)
 
     public async Task WriteAsync()
     {
-        var text = string.Join("---\n", objects.Values.Select(KubernetesYaml.Serialize));
+        var text = string.Join("\n---\n", objects.Values.Select(o => KubernetesYaml.Serialize(o).TrimEnd()));
         var temporary = Path.Combine(folder, "cluster.yaml.tmp");
         await File.WriteAllTextAsync(temporary, text);
         File.Move(temporary, Path.Combine(folder, "cluster.yaml"), overwrite: true);
