@@ -57,7 +57,7 @@ internal sealed class AgentCluster : IAsyncDisposable
     {
         await Manifests.WriteAsync();
         Agent = await Lab.StartAgentAsync(Node1,
-            ["run", "--source", source ?? Manifests.Folder, "--node-name", "node-1", "--cluster-cidr", "10.244.0.0/16,fd00:244::/48",
+            ["run", "--source", source ?? Manifests.Folder, "--node-name", "node-1", "--cluster-cidr", "10.244.0.0/16,fd00:244::/32",
              "--iptables-backend", Backend, .. flags]);
         await Agent.WaitForLineAsync(l => l.Contains("synced", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
     }
