@@ -1,3 +1,22 @@
-// The README demo is still to come; until then the tool only says so.
-Console.Error.WriteLine("usage: nodeproxy-lab <demo>   (not written yet: the lab is used as a library by the end-to-end tests)");
-return 2;
+using NodeProxy.Lab;
+
+// nodeproxy-lab demo: the README's main command.
+const string Usage = "usage: nodeproxy-lab demo [--source examples/nginx] [--iptables-backend nft|legacy]";
+if (args is not ["demo", ..])
+{
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+
+DemoOptions options;
+try
+{
+    options = DemoOptions.Parse(args[1..]);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}\n{Usage}");
+    return 2;
+}
+
+return await Demo.RunAsync(options);
