@@ -20,6 +20,8 @@ public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conn
 
     public IReadOnlyList<FamilySyncer> Families => families;
 
+    public SyncCounters Counters { get; } = new();
+
     public async Task<SyncReport> SyncAsync(ModelResult model, bool full, CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
@@ -32,8 +34,8 @@ public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conn
             results.Add(result);
             if (!result.Succeeded)
             {
-                log.LogError("sync of {Family} failed, the kernel keeps its previous rules and a full resync follows: {Error}{Lines}",
-                    FamilyName(family.Family), result.Error, string.Concat(result.OffendingLines.Select(l => "\n  offending " + l)));
+                log.LogError("sync of {Family} failed (restore failure {Count}), the kernel keeps its previous rules and a full resync follows: {Error}{Lines}",
+                    FamilyName(family.Family), Counters.RestoreFailures + results.Count(r => !r.Succeeded), result.Error, string.Concat(result.OffendingLines.Select(l => "\n  offending " + l)));
                 continue;
             }
 
@@ -44,6 +46,7 @@ public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conn
         }
 
         var report = new SyncReport(results.ToImmutable(), deleted, clock.Elapsed);
+        Counters.Record(report, full);
         if (report.Succeeded)
         {
             log.LogInformation("synced{Kind}: {Summary}; {Millis} ms", full ? " (full resync)" : "", Summary(report), (int)report.Duration.TotalMilliseconds);

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using NodeProxy.Apply;
+using NodeProxy.Model;
+using NodeProxy.Net;
+using NodeProxy.Sync;
+using NodeProxy.Tests.Diff;
+using NodeProxy.Tests.Kernel;
+using Xunit;
+
+namespace NodeProxy.Tests.Sync;
+
+public sealed class SyncerTests
+{
+    [Fact]
+    public async Task ARefusedRestoreIsCountedAndTheFullResyncAfterItSucceeds()
+    {
+        await using var ns = await NetworkNamespace.CreateAsync();
+        var tables = new IptablesTool(IpFamily.V4, IptablesBackend.Nft, ["ip", "netns", "exec", ns.Name]);
+        var syncer = new Syncer([new FamilySyncer(tables)], new ConntrackTool(["ip", "netns", "exec", ns.Name]), NullLogger.Instance);
+        var model = SyntheticModel.Create(60);
+        Assert.True((await syncer.SyncAsync(Result(model), full: false)).Succeeded);
+
+        // The rule the next change would delete by spec is already gone: the kernel refuses it.
+        await ns.RunAsync("iptables-nft", ["-t", "nat", "-F", "NP-NODEPORTS"]);
+        var changed = Result(SyntheticModel.Replace(model, 3, p => p with { NodePort = null }));
+        var failed = await syncer.SyncAsync(changed, full: false);
+        var repaired = await syncer.SyncAsync(changed, full: true);
+
+        Assert.False(failed.Succeeded);
+        Assert.True(repaired.Succeeded);
+        Assert.Equal((3L, 1L, 1L), (syncer.Counters.Syncs, syncer.Counters.RestoreFailures, syncer.Counters.FullSyncs));
+        Assert.Contains("ns6/svc6:http", await ns.RunAsync("iptables-nft", ["-t", "nat", "-S", "NP-NODEPORTS"]), StringComparison.Ordinal);
+    }
+
+    private static ModelResult Result(NodeModel v4) => new(v4, new NodeModel(IpFamily.V6, v4.NodeName, v4.MasqueradeMark), []);
+}
