@@ -8,12 +8,14 @@ using NodeProxy.Net;
 namespace NodeProxy.Commands;
 
 /// <summary>The flags that say who this node is and how it behaves, shared by every command.</summary>
-internal sealed class NodeOptions
+internal sealed class NodeOptions(bool sourceRequired = true)
 {
     public Option<string> Source { get; } = new("--source")
     {
-        Description = "A manifest file (YAML or JSON, multi-document or kind: List) or a folder of them",
-        Required = true,
+        Description = sourceRequired
+            ? "A manifest file (YAML or JSON, multi-document or kind: List) or a folder of them"
+            : "Read the cluster from a manifest file or folder instead of the Kubernetes API",
+        Required = sourceRequired,
     };
 
     public Option<string> NodeName { get; } = new("--node-name")

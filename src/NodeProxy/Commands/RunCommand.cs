@@ -6,6 +6,7 @@ using NodeProxy.Model;
 using NodeProxy.Net;
 using NodeProxy.Rendering;
 using NodeProxy.Sources;
+using NodeProxy.Sources.Kubernetes;
 using NodeProxy.Sync;
 
 namespace NodeProxy.Commands;
@@ -15,7 +16,11 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var node = new NodeOptions();
+        var node = new NodeOptions(sourceRequired: false);
+        var kubeconfig = new Option<string?>("--kubeconfig")
+        {
+            Description = "Kubeconfig file of the cluster to watch (default: $KUBECONFIG, else ~/.kube/config, else the pod's service account)",
+        };
         var kernel = new KernelOptions();
         var once = new Option<bool>("--once") { Description = "Sync once and exit: 0 when the rules are in the kernel" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the batch a sync would apply and change nothing" };
@@ -23,9 +28,9 @@ internal static class RunCommand
         var minSyncPeriod = Duration("--min-sync-period", "Shortest time between syncs: changes closer than this are applied together", "50ms");
         var fullSyncPeriod = Duration("--full-sync-period", "How often every chain is rewritten from what the kernel holds, repairing drift", "1h");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every conntrack deletion and other details" };
-        var command = new Command("run", "Program iptables from manifests and keep them in step as the files change");
+        var command = new Command("run", "Program iptables from the Kubernetes API (or manifests) and keep them in step");
         node.AddTo(command);
-        foreach (var option in new Option[] { kernel.Backend, once, dryRun, syncPeriod, minSyncPeriod, fullSyncPeriod, verbose })
+        foreach (var option in new Option[] { kubeconfig, kernel.Backend, once, dryRun, syncPeriod, minSyncPeriod, fullSyncPeriod, verbose })
         {
             command.Options.Add(option);
         }
@@ -35,11 +40,42 @@ internal static class RunCommand
             using var logs = Logs.Create(result.GetValue(verbose));
             var log = logs.CreateLogger("nodeproxy");
             var config = node.ToConfig(result);
-            var models = new ManifestModels(result.GetValue(node.Source)!, config, log);
+            using var stop = new StopSignals(cancel);
+            var changes = new ChangeTracker(TimeProvider.System);
+            var source = result.GetValue(node.Source);
+            ModelFeed feed;
+            Task informers = Task.CompletedTask;
+            if (source is not null)
+            {
+                feed = ModelFeed.FromManifests(source, config, log);
+            }
+            else
+            {
+                k8s.Kubernetes client;
+                try
+                {
+                    client = ApiClient.Create(result.GetValue(kubeconfig));
+                }
+                catch (IOException e)
+                {
+                    log.LogError("{Error}", e.Message);
+                    return 1;
+                }
+
+                var api = KubernetesSource.Create(client, config.NodeName, new InformerOptions(), changes, log);
+                informers = api.RunAsync(stop.Token);
+                feed = ModelFeed.FromApi(api, config, log);
+                if ((result.GetValue(once) || result.GetValue(dryRun)) && !await WaitForListsAsync(api, stop.Token))
+                {
+                    log.LogError("the API server did not answer every first list within {Seconds} s", (int)FirstListTimeout.TotalSeconds);
+                    return 1;
+                }
+            }
+
             var backend = await kernel.ResolveAsync(result, cancel);
             if (result.GetValue(dryRun))
             {
-                return await DryRunAsync(models, backend);
+                return await DryRunAsync(feed, backend);
             }
 
             var families = await UsableFamiliesAsync(backend, log, cancel);
@@ -49,12 +85,13 @@ internal static class RunCommand
                 return 1;
             }
 
-            log.LogInformation("node {Node}, iptables {Backend}, families {Families}", config.NodeName, backend.ToString().ToLowerInvariant(), string.Join(" and ", families.Select(f => f.Family == IpFamily.V4 ? "IPv4" : "IPv6")));
+            log.LogInformation("node {Node}, iptables {Backend}, families {Families}, cluster from {Source}", config.NodeName, backend.ToString().ToLowerInvariant(),
+                string.Join(" and ", families.Select(f => f.Family == IpFamily.V4 ? "IPv4" : "IPv6")), source ?? "the Kubernetes API");
             KernelSettings.Apply(config, log);
             var syncer = new Syncer([.. families.Select(t => new FamilySyncer(t))], new ConntrackTool(), log);
             if (result.GetValue(once))
             {
-                if (models.Load() is not { } model)
+                if (feed.Load() is not { } model)
                 {
                     return 1;
                 }
@@ -63,14 +100,24 @@ internal static class RunCommand
                 return report.Succeeded ? 0 : 1;
             }
 
-            var loop = new SyncLoop(models.Load, syncer, new SyncLoopOptions
+            var loop = new SyncLoop(feed.Load, syncer, new SyncLoopOptions
             {
                 SyncPeriod = result.GetValue(syncPeriod),
                 MinSyncPeriod = result.GetValue(minSyncPeriod),
                 FullSyncPeriod = result.GetValue(fullSyncPeriod),
             }, TimeProvider.System, log);
-            using var watcher = new ManifestWatcher(result.GetValue(node.Source)!, loop.Trigger);
-            using var stop = new StopSignals(cancel);
+            var latencies = new LatencyRecorder();
+            loop.Synced += (report, started) =>
+            {
+                if (report.Succeeded && changes.Applied(started) is { Count: > 0 } applied)
+                {
+                    latencies.Record(applied);
+                    log.LogDebug("network programming latency of {Count} changes: max {Max} ms; so far p50 {P50} ms, p99 {P99} ms",
+                        applied.Count, (int)applied.Max().TotalMilliseconds, (int)latencies.Percentile(50).TotalMilliseconds, (int)latencies.Percentile(99).TotalMilliseconds);
+                }
+            };
+            changes.Dirty += loop.Trigger;
+            using var watcher = source is null ? null : new ManifestWatcher(source, () => changes.Changed(null));
             try
             {
                 await loop.RunAsync(stop.Token);
@@ -79,11 +126,26 @@ internal static class RunCommand
             {
             }
 
+            await informers.ContinueWith(_ => { }, TaskScheduler.Default);
+
             // The rules stay: a restarting agent adopts them, and traffic flows meanwhile.
             log.LogInformation("stopped; the rules stay in the kernel (nodeproxy cleanup removes them)");
             return 0;
         });
         return command;
+    }
+
+    private static readonly TimeSpan FirstListTimeout = TimeSpan.FromSeconds(60);
+
+    private static async Task<bool> WaitForListsAsync(KubernetesSource api, CancellationToken cancel)
+    {
+        var deadline = DateTime.UtcNow + FirstListTimeout;
+        while (!api.HasSynced && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, cancel);
+        }
+
+        return api.HasSynced;
     }
 
     private static Option<TimeSpan> Duration(string name, string description, string fallback) => new(name)
@@ -124,9 +186,9 @@ internal static class RunCommand
     }
 
     /// <summary>Reads the kernel where it can (to show the diff), writes nothing.</summary>
-    private static async Task<int> DryRunAsync(ManifestModels models, IptablesBackend backend)
+    private static async Task<int> DryRunAsync(ModelFeed feed, IptablesBackend backend)
     {
-        if (models.Load() is not { } model)
+        if (feed.Load() is not { } model)
         {
             return 1;
         }

@@ -16,8 +16,8 @@ public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOpt
 {
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    /// <summary>Called after every sync attempt, for tests and metrics.</summary>
-    public event Action<SyncReport>? Synced;
+    /// <summary>Called after every sync attempt with the time its model was taken, for tests and metrics.</summary>
+    public event Action<SyncReport, DateTimeOffset>? Synced;
 
     public void Trigger() => wake.Writer.TryWrite(true);
 
@@ -42,7 +42,7 @@ public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOpt
                         lastFull = started;
                     }
 
-                    Synced?.Invoke(report);
+                    Synced?.Invoke(report, started);
                 }
             }
             catch (Exception e) when (e is IptablesException or IOException or InvalidOperationException or System.ComponentModel.Win32Exception)

@@ -80,7 +80,7 @@ public sealed class SyncLoopTests
             Tables = new IptablesTool(IpFamily.V4, IptablesBackend.Nft, ["ip", "netns", "exec", ns.Name]);
             var syncer = new Syncer([new FamilySyncer(Tables)], new ConntrackTool(["ip", "netns", "exec", ns.Name]), NullLogger.Instance);
             Loop = new SyncLoop(Load, syncer, new SyncLoopOptions { SyncPeriod = TimeSpan.FromMilliseconds(300), MinSyncPeriod = TimeSpan.FromMilliseconds(50) }, TimeProvider.System, NullLogger.Instance);
-            Loop.Synced += report =>
+            Loop.Synced += (report, _) =>
             {
                 Reports.Enqueue(report);
                 Applied = lastLoaded;

@@ -1,0 +1,53 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using NodeProxy.Cluster;
+using NodeProxy.Model;
+using NodeProxy.Sources;
+using NodeProxy.Sources.Kubernetes;
+
+namespace NodeProxy.Commands;
+
+/// <summary>
+/// A source as the sync loop sees it: the current model, or null when there is none to trust
+/// (manifests that cannot be read, an API not listed yet); the rules then stay as they are. Bad
+/// objects are logged when they first appear, not at every periodic sync.
+/// </summary>
+internal sealed class ModelFeed(Func<(ClusterSnapshot Snapshot, ImmutableArray<Problem> Problems)?> read, NodeConfig config, ILogger log)
+{
+    private HashSet<Problem> reported = [];
+
+    public static ModelFeed FromManifests(string source, NodeConfig config, ILogger log) => new(() =>
+    {
+        try
+        {
+            var load = ManifestSource.Load(source);
+            return (load.Snapshot, load.Problems);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.LogError("cannot read the manifests, keeping the rules as they are: {Error}", e.Message);
+            return null;
+        }
+    }, config, log);
+
+    public static ModelFeed FromApi(KubernetesSource source, NodeConfig config, ILogger log) =>
+        new(() => source.Snapshot() is { } snapshot ? (snapshot, ImmutableArray<Problem>.Empty) : null, config, log);
+
+    public ModelResult? Load()
+    {
+        if (read() is not { } input)
+        {
+            return null;
+        }
+
+        var model = ModelBuilder.Build(input.Snapshot, config);
+        var problems = input.Problems.Concat(model.Problems).ToHashSet();
+        foreach (var problem in problems.Where(p => !reported.Contains(p)))
+        {
+            log.LogWarning("skipped: {Problem}", problem);
+        }
+
+        reported = problems;
+        return model;
+    }
+}

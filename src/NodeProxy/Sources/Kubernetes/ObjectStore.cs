@@ -1,0 +1,40 @@
+using System.Collections.Concurrent;
+using k8s;
+using k8s.Models;
+
+namespace NodeProxy.Sources.Kubernetes;
+
+/// <summary>One resource's objects as last seen, by namespace/name. Thread-safe.</summary>
+public sealed class ObjectStore<T> where T : IKubernetesObject<V1ObjectMeta>
+{
+    private readonly ConcurrentDictionary<string, T> objects = new(StringComparer.Ordinal);
+
+    public int Count => objects.Count;
+
+    public IReadOnlyList<T> Items => [.. objects.Values];
+
+    public void Upsert(T item) => objects[Key(item)] = item;
+
+    public void Remove(T item) => objects.TryRemove(Key(item), out _);
+
+    /// <summary>After a (re)list: what the list lacks was deleted while nobody was watching.</summary>
+    /// <returns>How many objects vanished.</returns>
+    public int Replace(IReadOnlyList<T> items)
+    {
+        var keep = items.Select(Key).ToHashSet(StringComparer.Ordinal);
+        var gone = objects.Keys.Where(k => !keep.Contains(k)).ToList();
+        foreach (var key in gone)
+        {
+            objects.TryRemove(key, out _);
+        }
+
+        foreach (var item in items)
+        {
+            Upsert(item);
+        }
+
+        return gone.Count;
+    }
+
+    private static string Key(T item) => $"{item.Metadata?.NamespaceProperty}/{item.Metadata?.Name}";
+}
