@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging.Abstractions;
+using NodeProxy.Apply;
+using NodeProxy.Model;
+using NodeProxy.Net;
+using NodeProxy.Rendering;
+using NodeProxy.RuleSets;
+using NodeProxy.Sources.Kubernetes;
+using NodeProxy.Sync;
+using NodeProxy.Tests.FakeApi;
+using NodeProxy.Tests.Kernel;
+using Xunit;
+using Xunit.Abstractions;
+using static NodeProxy.Tests.Watch.ApiObjects;
+
+namespace NodeProxy.Tests.Watch;
+
+/// <summary>API server -> informers -> sync loop -> the real kernel in a namespace.</summary>
+public sealed class WatchSyncTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task ABurstOfAThousandChangesBecomesFewSyncsEndingInTheExactState()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        await using var ns = await NetworkNamespace.CreateAsync();
+        server.Apply(Node("node-1", "192.168.56.11"));
+        for (var i = 0; i < 100; i++)
+        {
+            server.Apply(Service($"svc{i}", i));
+            server.Apply(Slice($"svc{i}", $"10.244.{i}.1"));
+        }
+
+        var changes = new ChangeTracker(TimeProvider.System);
+        var source = KubernetesSource.Create(server.NewClient(), "node-1", new InformerOptions(), changes, NullLogger.Instance);
+        var config = new NodeConfig("node-1") { ClusterCidrs = [IpNet.Parse("10.244.0.0/16")] };
+        var tables = new IptablesTool(IpFamily.V4, IptablesBackend.Nft, ["ip", "netns", "exec", ns.Name]);
+        var syncer = new Syncer([new FamilySyncer(tables)], new ConntrackTool(["ip", "netns", "exec", ns.Name]), NullLogger.Instance);
+        var loop = new SyncLoop(() => source.Snapshot() is { } s ? ModelBuilder.Build(s, config) : null, syncer, new SyncLoopOptions(), TimeProvider.System, NullLogger.Instance);
+        var reports = new ConcurrentQueue<SyncReport>();
+        var latencies = new LatencyRecorder();
+        loop.Synced += (report, started) =>
+        {
+            reports.Enqueue(report);
+            latencies.Record(changes.Applied(started));
+        };
+        changes.Dirty += loop.Trigger;
+        using var stop = new CancellationTokenSource();
+        var running = Task.WhenAll(source.RunAsync(stop.Token), loop.RunAsync(stop.Token));
+        await Eventually(() => reports.Any(r => r.Succeeded), running);
+        var before = reports.Count;
+
+        // 1,000 writes: every service's endpoints change ten times; the last write wins.
+        for (var round = 1; round <= 10; round++)
+        {
+            server.ApplyMany(Enumerable.Range(0, 100).Select(i => Slice($"svc{i}", $"10.244.{i}.{round + 1}")));
+        }
+
+        await Eventually(() => source.Snapshot()!.EndpointSlices.All(s => s.Endpoints.Single().Addresses[0].EndsWith(".11", StringComparison.Ordinal)), running);
+        var wanted = Renderer.Render(ModelBuilder.Build(source.Snapshot()!, config).V4);
+        await Eventually(() => Rules(tables.SaveAsync().Result).SequenceEqual(Rules(wanted)), running);
+        stop.Cancel();
+        await running.ContinueWith(_ => { }, TaskScheduler.Default);
+
+        var syncs = reports.Count - before;
+        output.WriteLine($"{syncs} syncs for 1,000 changes; network programming latency p50 {latencies.Percentile(50).TotalMilliseconds:F0} ms, p99 {latencies.Percentile(99).TotalMilliseconds:F0} ms over {latencies.Count} changes");
+        Assert.InRange(syncs, 1, 30);
+        Assert.All(reports, r => Assert.True(r.Succeeded));
+    }
+
+    private static string[] Rules(RuleSet rules) =>
+        [.. RestoreText.Write(rules).Split('\n').Where(l => l.StartsWith("-A NP-", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+
+    private static string[] Rules(string save) =>
+        [.. save.Split('\n').Where(l => l.StartsWith("-A NP-", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+
+    private static async Task Eventually(Func<bool> condition, Task running)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "not reached within 20 s");
+            Assert.False(running.IsFaulted, running.Exception?.ToString());
+            await Task.Delay(50);
+        }
+    }
+}
