@@ -1,0 +1,151 @@
+using System.Net;
+using k8s;
+using k8s.Models;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace NodeProxy.Tests.FakeApi;
+
+/// <summary>
+/// An in-process Kubernetes API server speaking the real HTTP list/watch protocol for services,
+/// EndpointSlices, nodes and pods, with switches to fail the way real apiservers do.
+/// </summary>
+public sealed class FakeApiServer : IAsyncDisposable
+{
+    readonly WebApplication app;
+    readonly ApiState state = new();
+    readonly Faults faults = new();
+
+    FakeApiServer(WebApplication app)
+    {
+        this.app = app;
+        app.Run(HandleAsync);
+    }
+
+    /// <summary>Like http://127.0.0.1:PORT, for KubernetesClientConfiguration.Host.</summary>
+    public string BaseAddress { get; private set; } = "";
+
+    public RequestLog Requests { get; } = new();
+
+    /// <summary>The global resourceVersion counter, shared by all kinds as etcd's revision is.</summary>
+    public string ResourceVersion => state.ResourceVersion.ToString();
+
+    public int OpenWatchCount => state.OpenWatchCount;
+
+    public bool Available => faults.Available;
+
+    public static async Task<FakeApiServer> StartAsync()
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        var server = new FakeApiServer(builder.Build());
+        await server.app.StartAsync();
+        var addresses = server.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
+        server.BaseAddress = addresses.Addresses.Single();
+        return server;
+    }
+
+    public Kubernetes NewClient() => new(new KubernetesClientConfiguration { Host = BaseAddress });
+
+    /// <summary>Creates or replaces the object (a copy of it), and returns the resourceVersion it got.</summary>
+    public string Apply(IKubernetesObject<V1ObjectMeta> obj) => state.Apply(obj).ToString();
+
+    /// <summary>A burst: one resourceVersion each, as separate writes; returns the last.</summary>
+    public string ApplyMany(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects)
+    {
+        var last = state.ResourceVersion;
+        foreach (var obj in objects)
+            last = state.Apply(obj);
+        return last.ToString();
+    }
+
+    /// <summary>False when there was no such object.</summary>
+    public bool Delete<T>(string? ns, string name) where T : IKubernetesObject<V1ObjectMeta> =>
+        state.Delete(ResourceType.For(typeof(T)), ns, name);
+
+    /// <summary>A BOOKMARK at the current resourceVersion to every watch that allowed them.</summary>
+    public void SendBookmarks() => state.SendBookmarks();
+
+    /// <summary>Compaction of every resourceVersion so far: watches from any of them, and those open now, get the 410 ERROR event and end.</summary>
+    public void ExpireHistory() => state.ExpireHistory();
+
+    /// <summary>Aborts every open watch connection mid-stream, as a dropped TCP connection.</summary>
+    public void DisconnectWatches()
+    {
+        foreach (var session in state.OpenWatches())
+            session.Context.Abort();
+    }
+
+    /// <summary>While stalled watches get no bytes and lists hang; changes are still recorded.</summary>
+    public void Stall(bool stalled) => faults.Stall(stalled);
+
+    /// <summary>The next <paramref name="count"/> requests, lists or watches, fail with this status.</summary>
+    public void FailRequests(int count, int statusCode = 500) => faults.FailRequests(count, statusCode);
+
+    /// <summary>While unavailable every request answers 503 at once.</summary>
+    public void SetAvailable(bool available) => faults.Available = available;
+
+    public async ValueTask DisposeAsync()
+    {
+        faults.Stall(false);
+        DisconnectWatches();
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        await app.StopAsync(patience.Token);
+        await app.DisposeAsync();
+    }
+
+    async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var path = request.Path.Value ?? "";
+        var watch = request.Query["watch"].ToString() is "true" or "1";
+        Requests.Record(new(path, request.QueryString.Value?.TrimStart('?') ?? "", watch));
+
+        if (!faults.Available)
+        {
+            await Responses.FailureAsync(context, 503, "the server is currently unable to handle the request");
+            return;
+        }
+        if (faults.TakeFailure() is { } code)
+        {
+            await Responses.FailureAsync(context, code, "injected");
+            return;
+        }
+        if (!HttpMethods.IsGet(request.Method))
+        {
+            await Responses.FailureAsync(context, 405, $"the fake API server only reads; {request.Method} is not served");
+            return;
+        }
+        if (ResourceType.ForPath(path) is not { } type)
+        {
+            await Responses.FailureAsync(context, 404, $"the server could not find the requested resource {path}");
+            return;
+        }
+
+        Selection selection;
+        try
+        {
+            selection = new(type, LabelSelector.Parse(request.Query["labelSelector"]), FieldSelector.Parse(request.Query["fieldSelector"]));
+        }
+        catch (FormatException e)
+        {
+            await Responses.FailureAsync(context, 400, e.Message);
+            return;
+        }
+        if (selection.Fields.UnsupportedField(type, type.New()) is { } field)
+        {
+            await Responses.FailureAsync(context, 400, $"field label not supported: {field}");
+            return;
+        }
+
+        await (watch
+            ? WatchEndpoint.ServeAsync(context, state, faults, selection)
+            : ListEndpoint.ServeAsync(context, state, faults, selection));
+    }
+}

@@ -1,0 +1,28 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace NodeProxy.Tests.FakeApi;
+
+/// <summary>One request as the server saw it; Query is without the leading '?'.</summary>
+public sealed record RecordedRequest(string Path, string Query, bool Watch)
+{
+    /// <summary>A query parameter's value, or null when absent.</summary>
+    public string? Parameter(string name) =>
+        QueryHelpers.ParseQuery(Query).TryGetValue(name, out var value) ? value.ToString() : null;
+}
+
+/// <summary>Every request in arrival order, for tests that assert how a client talks to the apiserver.</summary>
+public sealed class RequestLog
+{
+    readonly ConcurrentQueue<RecordedRequest> requests = new();
+
+    public IReadOnlyList<RecordedRequest> All => [.. requests];
+
+    public int Lists(string path) => requests.Count(r => r.Path == path && !r.Watch);
+
+    public int Watches(string path) => requests.Count(r => r.Path == path && r.Watch);
+
+    public IReadOnlyList<string> Queries(string path) => [.. requests.Where(r => r.Path == path).Select(r => r.Query)];
+
+    internal void Record(RecordedRequest request) => requests.Enqueue(request);
+}
