@@ -18,6 +18,9 @@ internal static class ApiClient
             var config = file is not null ? KubernetesClientConfiguration.BuildConfigFromConfigFile(file)
                 : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()
                 : throw new KubeConfigException("no kubeconfig found and not running in a pod");
+            // The client waits for a watch's first line within this timeout, so a quiet watch would
+            // be cut at 100 s; the informer's own list timeout and silence watchdog bound both.
+            config.HttpClientTimeout = Timeout.InfiniteTimeSpan;
             return new Kubernetes(config);
         }
         catch (Exception e) when (e is KubeConfigException or FileNotFoundException or DirectoryNotFoundException or k8s.Exceptions.KubernetesClientException)

@@ -62,7 +62,7 @@ public sealed class CliTests
 
     private static Task<BufferedCommandResult> RunAsync(string[] args) =>
         Cli.Wrap("dotnet")
-            .WithArguments([Path.Combine(AppContext.BaseDirectory, "nodeproxy.dll"), .. args])
+            .WithArguments([TestPaths.Agent, .. args])
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync();
 }

@@ -85,7 +85,7 @@ public sealed class KernelCliTests
 
     private static Task<BufferedCommandResult> RunAsync(NetworkNamespace ns, string[] args) =>
         Cli.Wrap("ip")
-            .WithArguments(["netns", "exec", ns.Name, "dotnet", Path.Combine(AppContext.BaseDirectory, "nodeproxy.dll"), .. args])
+            .WithArguments(["netns", "exec", ns.Name, "dotnet", TestPaths.Agent, .. args])
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync();
 }

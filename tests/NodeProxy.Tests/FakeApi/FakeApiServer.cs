@@ -39,17 +39,49 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     public bool Available => faults.Available;
 
-    public static async Task<FakeApiServer> StartAsync()
+    /// <param name="listener">A listening socket to serve on instead of a new one on 127.0.0.1:
+    /// one made inside a network namespace serves an agent running there.</param>
+    public static async Task<FakeApiServer> StartAsync(System.Net.Sockets.Socket? listener = null)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(options =>
+        {
+            if (listener is null)
+            {
+                options.Listen(IPAddress.Loopback, 0);
+            }
+            else
+            {
+                options.ListenHandle((ulong)listener.Handle);
+            }
+        });
         var server = new FakeApiServer(builder.Build());
         await server.app.StartAsync();
         var addresses = server.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
-        server.BaseAddress = addresses.Addresses.Single();
+        server.BaseAddress = listener?.LocalEndPoint is IPEndPoint bound ? $"http://{bound}" : addresses.Addresses.Single();
         return server;
     }
+
+    /// <summary>A kubeconfig that points the real agent at this server.</summary>
+    public string KubeconfigYaml() => $$"""
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: fake
+          cluster:
+            server: {{BaseAddress}}
+        users:
+        - name: agent
+          user:
+            token: fake-token
+        contexts:
+        - name: fake
+          context:
+            cluster: fake
+            user: agent
+        current-context: fake
+        """;
 
     public Kubernetes NewClient() => new(new KubernetesClientConfiguration { Host = BaseAddress });
 
@@ -79,7 +111,16 @@ public sealed class FakeApiServer : IAsyncDisposable
     public void DisconnectWatches()
     {
         foreach (var session in state.OpenWatches())
-            session.Context.Abort();
+        {
+            try
+            {
+                session.Context.Abort();
+            }
+            catch (ObjectDisposedException)
+            {
+                // That request finished on its own a moment ago: nothing left to cut.
+            }
+        }
     }
 
     /// <summary>While stalled watches get no bytes and lists hang; changes are still recorded.</summary>

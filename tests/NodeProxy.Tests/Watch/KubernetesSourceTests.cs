@@ -73,7 +73,7 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         await Eventually(() => source.Snapshot() is { } s
             && s.Services.Any(x => x.Metadata.Name == "api")
             && s.EndpointSlices.Single().Endpoints.Count == 2
-            && s.Pods.Count == 0);
+            && s.Pods.Length == 0);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         server.Delete<V1Service>("default", "web");
         server.ExpireHistory();
 
-        await Eventually(() => source.Snapshot()!.Services.Count == 0);
+        await Eventually(() => source.Snapshot()!.Services.Length == 0);
         Assert.Contains(source.Informers, i => i.Name == "services" && i.Relists >= 1);
         Assert.Equal("", server.Requests.All.Last(r => r.Path == "/api/v1/services" && !r.Watch).Parameter("resourceVersion") ?? "");
     }
@@ -109,6 +109,16 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
 
         await Eventually(() => source.Snapshot()!.Services.Any(s => s.Metadata.Name == "late"));
         Assert.Contains(source.Snapshot()!.Services, s => s.Metadata.Name == "web");
+    }
+
+    [Fact]
+    public async Task ServerErrorsAreRetriedWithBackoffUntilTheListSucceeds()
+    {
+        server.FailRequests(3, 500);
+        Start();
+
+        await Eventually(() => source.HasSynced);
+        Assert.Equal(["web"], source.Snapshot()!.Services.Select(s => s.Metadata.Name));
     }
 
     [Fact]

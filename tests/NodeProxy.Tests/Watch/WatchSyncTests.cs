@@ -38,17 +38,25 @@ public sealed class WatchSyncTests(ITestOutputHelper output)
         var loop = new SyncLoop(() => source.Snapshot() is { } s ? ModelBuilder.Build(s, config) : null, syncer, new SyncLoopOptions(), TimeProvider.System, NullLogger.Instance);
         var reports = new ConcurrentQueue<SyncReport>();
         var latencies = new LatencyRecorder();
+        var measuring = false;
         loop.Synced += (report, started) =>
         {
             reports.Enqueue(report);
-            latencies.Record(changes.Applied(started));
+            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} sync {report.Duration.TotalMilliseconds:F0} ms, started {started:HH:mm:ss.fff}, {report.Bytes} bytes");
+            var applied = changes.Applied(started);
+            if (Volatile.Read(ref measuring))
+            {
+                latencies.Record(applied);
+            }
         };
         changes.Dirty += loop.Trigger;
         using var stop = new CancellationTokenSource();
         var running = Task.WhenAll(source.RunAsync(stop.Token), loop.RunAsync(stop.Token));
         await Eventually(() => reports.Any(r => r.Succeeded), running);
         var before = reports.Count;
+        Volatile.Write(ref measuring, true);
 
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} burst starts");
         // 1,000 writes: every service's endpoints change ten times; the last write wins.
         for (var round = 1; round <= 10; round++)
         {

@@ -79,7 +79,18 @@ public sealed class Informer<T>(ResourceApi<T> api, InformerOptions options, Act
     {
         // The first list may come from the watch cache; after a 410 the cache is what was
         // behind, so read the latest state instead of going back in time.
-        var list = await api.List(Interlocked.Read(ref lists) == 0 ? "0" : "", cancel);
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        patience.CancelAfter(options.ListTimeout);
+        ResourceList<T> list;
+        try
+        {
+            list = await api.List(Interlocked.Read(ref lists) == 0 ? "0" : "", patience.Token);
+        }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the list did not answer within {(int)options.ListTimeout.TotalSeconds} s");
+        }
+
         if (Interlocked.Increment(ref lists) > 1)
         {
             Interlocked.Increment(ref relists);

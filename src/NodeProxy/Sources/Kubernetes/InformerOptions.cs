@@ -12,4 +12,7 @@ public sealed record InformerOptions
     /// half-open TCP connection through a load balancer) and re-established.
     /// </summary>
     public TimeSpan SilenceTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A list that has not answered in this long is abandoned and retried.</summary>
+    public TimeSpan ListTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

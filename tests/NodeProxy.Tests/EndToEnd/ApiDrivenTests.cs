@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Sockets;
+using k8s.Models;
+using NodeProxy.Lab;
+using NodeProxy.Tests.FakeApi;
+using Xunit;
+using Xunit.Abstractions;
+using static NodeProxy.Tests.EndToEnd.AgentCluster;
+using static NodeProxy.Tests.EndToEnd.Traffic;
+
+namespace NodeProxy.Tests.EndToEnd;
+
+/// <summary>The real agent in node-1's namespace, watching a fake API server that listens in that namespace.</summary>
+public sealed class ApiDrivenTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task TrafficFollowsAnEndpointSliceChange()
+    {
+        await using var cluster = await CreateAsync("nft", output);
+        var listener = NamespaceSockets.Create(cluster.Node1.Netns, () =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            socket.Listen(64);
+            return socket;
+        });
+        await using var api = await FakeApiServer.StartAsync(listener);
+        var kubeconfig = Path.Combine(cluster.Manifests.Folder, "kubeconfig");
+        await File.WriteAllTextAsync(kubeconfig, api.KubeconfigYaml());
+        api.Apply(new V1Node { Metadata = new V1ObjectMeta { Name = "node-1" }, Status = new V1NodeStatus { Addresses = [new V1NodeAddress { Type = "InternalIP", Address = "192.168.56.11" }] } });
+        var service = Watch.ApiObjects.Service("web", 90);
+        service.Spec.Ports[0].TargetPort = 80;
+        api.Apply(service);
+        api.Apply(Slice("10.244.1.10", "10.244.2.10"));
+
+        var agent = await cluster.Lab.StartAgentAsync(cluster.Node1,
+            ["run", "--kubeconfig", kubeconfig, "--node-name", "node-1", "--cluster-cidr", "10.244.0.0/16", "--iptables-backend", "nft"]);
+        await agent.WaitForLineAsync(l => l.Contains("synced", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        var pod = cluster.Lab.Pod("nginx-test");
+        var before = await ManyAsync(16, () => pod.TcpRequestAsync(At("10.96.0.91", 80)));
+
+        var from = agent.LineCount;
+        api.Apply(Slice("10.244.3.10"));
+        await agent.WaitForLineAsync(l => l.Contains("synced", StringComparison.Ordinal) && l.Contains("bytes", StringComparison.Ordinal), TimeSpan.FromSeconds(10), from);
+        var after = await ManyAsync(10, () => pod.TcpRequestAsync(At("10.96.0.91", 80)));
+        await agent.StopAsync();
+
+        AllAnswered(before.Concat(after));
+        Assert.Equal(["nginx-7c5ddbdf54-4xk2p", "nginx-7c5ddbdf54-9fzqm"], before.Select(r => r.Pod).Distinct().Order());
+        Assert.All(after, r => Assert.Equal("nginx-7c5ddbdf54-t8bwl", r.Pod));
+        Assert.Contains(agent.Lines, l => l.Contains("cluster from the Kubernetes API", StringComparison.Ordinal));
+    }
+
+    /// <summary>The lab's pods serve port 80.</summary>
+    private static V1EndpointSlice Slice(params string[] addresses)
+    {
+        var slice = Watch.ApiObjects.Slice("web", addresses);
+        slice.Ports[0].Port = 80;
+        return slice;
+    }
+}
