@@ -16,6 +16,15 @@ internal sealed class ModelFeed(Func<(ClusterSnapshot Snapshot, ImmutableArray<P
 {
     private HashSet<Problem> reported = [];
 
+    /// <summary>Each bad object (or bad part of one) the first time it is seen.</summary>
+    public event Action<Problem>? Rejected;
+
+    /// <summary>The cluster as of the last load, for the health check's view of this Node.</summary>
+    public ClusterSnapshot? LastSnapshot { get; private set; }
+
+    /// <summary>The model of the last load.</summary>
+    public ModelResult? LastModel { get; private set; }
+
     public static ModelFeed FromManifests(string source, NodeConfig config, ILogger log) => new(() =>
     {
         try
@@ -45,9 +54,12 @@ internal sealed class ModelFeed(Func<(ClusterSnapshot Snapshot, ImmutableArray<P
         foreach (var problem in problems.Where(p => !reported.Contains(p)))
         {
             log.LogWarning("skipped: {Problem}", problem);
+            Rejected?.Invoke(problem);
         }
 
         reported = problems;
+        LastSnapshot = input.Snapshot;
+        LastModel = model;
         return model;
     }
 }

@@ -28,9 +28,11 @@ internal static class RunCommand
         var minSyncPeriod = Duration("--min-sync-period", "Shortest time between syncs: changes closer than this are applied together", "50ms");
         var fullSyncPeriod = Duration("--full-sync-period", "How often every chain is rewritten from what the kernel holds, repairing drift", "1h");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every conntrack deletion and other details" };
+        var metricsAddress = Address("--metrics-bind-address", "Where Prometheus metrics are served, HOST:PORT", "127.0.0.1:10249");
+        var healthAddress = Address("--healthz-bind-address", "Where /healthz and /livez are served, HOST:PORT", "0.0.0.0:10256");
         var command = new Command("run", "Program iptables from the Kubernetes API (or manifests) and keep them in step");
         node.AddTo(command);
-        foreach (var option in new Option[] { kubeconfig, kernel.Backend, once, dryRun, syncPeriod, minSyncPeriod, fullSyncPeriod, verbose })
+        foreach (var option in new Option[] { kubeconfig, kernel.Backend, once, dryRun, syncPeriod, minSyncPeriod, fullSyncPeriod, metricsAddress, healthAddress, verbose })
         {
             command.Options.Add(option);
         }
@@ -45,6 +47,7 @@ internal static class RunCommand
             var source = result.GetValue(node.Source);
             ModelFeed feed;
             Task informers = Task.CompletedTask;
+            IReadOnlyList<IInformerStats> informerStats = [];
             if (source is not null)
             {
                 feed = ModelFeed.FromManifests(source, config, log);
@@ -64,6 +67,7 @@ internal static class RunCommand
 
                 var api = KubernetesSource.Create(client, config.NodeName, new InformerOptions(), changes, log);
                 informers = api.RunAsync(stop.Token);
+                informerStats = api.Informers;
                 feed = ModelFeed.FromApi(api, config, log);
                 if ((result.GetValue(once) || result.GetValue(dryRun)) && !await WaitForListsAsync(api, stop.Token))
                 {
@@ -106,16 +110,9 @@ internal static class RunCommand
                 MinSyncPeriod = result.GetValue(minSyncPeriod),
                 FullSyncPeriod = result.GetValue(fullSyncPeriod),
             }, TimeProvider.System, log);
-            var latencies = new LatencyRecorder();
-            loop.Synced += (report, started) =>
-            {
-                if (report.Succeeded && changes.Applied(started) is { Count: > 0 } applied)
-                {
-                    latencies.Record(applied);
-                    log.LogDebug("network programming latency of {Count} changes: max {Max} ms; so far p50 {P50} ms, p99 {P99} ms",
-                        applied.Count, (int)applied.Max().TotalMilliseconds, (int)latencies.Percentile(50).TotalMilliseconds, (int)latencies.Percentile(99).TotalMilliseconds);
-                }
-            };
+            using var observability = new Observability(
+                new ObservabilitySettings(config.NodeName, result.GetValue(metricsAddress)!, result.GetValue(healthAddress)!, result.GetValue(syncPeriod)),
+                loop, syncer, changes, feed, informerStats, log, stop.Token);
             changes.Dirty += loop.Trigger;
             using var watcher = source is null ? null : new ManifestWatcher(source, () => changes.Changed(null));
             try
@@ -146,6 +143,19 @@ internal static class RunCommand
         }
 
         return api.HasSynced;
+    }
+
+    private static Option<string> Address(string name, string description, string fallback)
+    {
+        var option = new Option<string>(name) { Description = $"{description} (default {fallback})", DefaultValueFactory = _ => fallback };
+        option.Validators.Add(r =>
+        {
+            if (!Health.BindAddress.TryParse(r.GetValueOrDefault<string>() ?? "", out _, out _))
+            {
+                r.AddError($"{name} takes HOST:PORT with an IP address, such as 127.0.0.1:10249 or 0.0.0.0:10256");
+            }
+        });
+        return option;
     }
 
     private static Option<TimeSpan> Duration(string name, string description, string fallback) => new(name)

@@ -8,6 +8,7 @@ public sealed class SyncCounters
     private long restoreFailures;
     private long bytesWritten;
     private long conntrackDeleted;
+    private long driftDetected;
 
     public long Syncs => Interlocked.Read(ref syncs);
 
@@ -19,6 +20,11 @@ public sealed class SyncCounters
     public long BytesWritten => Interlocked.Read(ref bytesWritten);
 
     public long ConntrackDeleted => Interlocked.Read(ref conntrackDeleted);
+
+    /// <summary>Times the canary found NodeProxy's rules flushed by someone else (each repaired by a full resync).</summary>
+    public long DriftDetected => Interlocked.Read(ref driftDetected);
+
+    public void RecordDrift() => Interlocked.Increment(ref driftDetected);
 
     public void Record(SyncReport report, bool full)
     {

@@ -62,6 +62,7 @@ public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conn
         {
             if (!await family.CanaryPresentAsync(cancel))
             {
+                Counters.RecordDrift();
                 log.LogWarning("the {Family} canary chain is gone: NodeProxy's rules were flushed by someone else; resyncing in full", FamilyName(family.Family));
                 return false;
             }

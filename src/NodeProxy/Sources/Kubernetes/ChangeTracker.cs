@@ -1,5 +1,12 @@
 namespace NodeProxy.Sources.Kubernetes;
 
+public enum ChangeKind
+{
+    Service,
+    Endpoints,
+    Other,
+}
+
 /// <summary>
 /// Remembers when each pending change happened, so that once a sync has put it in the kernel the
 /// network programming latency can be measured as kube-proxy does: from the EndpointSlice's
@@ -8,17 +15,40 @@ namespace NodeProxy.Sources.Kubernetes;
 public sealed class ChangeTracker(TimeProvider time)
 {
     private readonly Lock gate = new();
-    private readonly List<(DateTimeOffset Arrived, DateTimeOffset Trigger)> pending = [];
+    private readonly List<(DateTimeOffset Arrived, DateTimeOffset Trigger, ChangeKind Kind)> pending = [];
+    private long serviceChanges;
+    private long endpointChanges;
 
     /// <summary>Called on every change; the sync loop listens to wake up.</summary>
     public event Action? Dirty;
 
-    public void Changed(DateTimeOffset? trigger)
+    public long ServiceChangesTotal => Interlocked.Read(ref serviceChanges);
+
+    public long EndpointChangesTotal => Interlocked.Read(ref endpointChanges);
+
+    public int Pending(ChangeKind kind)
     {
-        var now = time.GetUtcNow();
         lock (gate)
         {
-            pending.Add((now, trigger ?? now));
+            return pending.Count(p => p.Kind == kind);
+        }
+    }
+
+    public void Changed(DateTimeOffset? trigger, ChangeKind kind = ChangeKind.Other)
+    {
+        var now = time.GetUtcNow();
+        if (kind == ChangeKind.Service)
+        {
+            Interlocked.Increment(ref serviceChanges);
+        }
+        else if (kind == ChangeKind.Endpoints)
+        {
+            Interlocked.Increment(ref endpointChanges);
+        }
+
+        lock (gate)
+        {
+            pending.Add((now, trigger ?? now, kind));
         }
 
         Dirty?.Invoke();

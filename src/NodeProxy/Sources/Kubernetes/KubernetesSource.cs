@@ -28,11 +28,11 @@ public sealed class KubernetesSource
         ILogger log)
     {
         Changes = changes;
-        this.services = new Informer<V1Service>(services, options, () => changes.Changed(null), log);
-        this.slices = new Informer<V1EndpointSlice>(slices, options, () => changes.Changed(null), log);
+        this.services = new Informer<V1Service>(services, options, () => changes.Changed(null, ChangeKind.Service), log);
+        this.slices = new Informer<V1EndpointSlice>(slices, options, () => changes.Changed(null, ChangeKind.Endpoints), log);
         this.nodes = new Informer<V1Node>(nodes, options, () => changes.Changed(null), log);
         this.pods = new Informer<V1Pod>(pods, options, () => changes.Changed(null), log);
-        this.slices.ItemChanged = slice => changes.Changed(TriggerTime(slice));
+        this.slices.ItemChanged = slice => changes.Changed(TriggerTime(slice), ChangeKind.Endpoints);
     }
 
     public static KubernetesSource Create(k8s.Kubernetes client, string nodeName, InformerOptions options, ChangeTracker changes, ILogger log)

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Logging;
+using NodeProxy.Health;
+using NodeProxy.Metrics;
+using NodeProxy.Sources.Kubernetes;
+using NodeProxy.Sync;
+using Prometheus;
+
+namespace NodeProxy.Commands;
+
+/// <summary>
+/// What an operator sees of a running agent: the metrics endpoint, /healthz and /livez, and the
+/// latency log line, all fed from the sync loop's and the sources' events.
+/// </summary>
+internal sealed class Observability : IDisposable
+{
+    private readonly MetricServer metricServer;
+    private readonly HealthServer healthServer;
+
+    public Observability(ObservabilitySettings settings, SyncLoop loop, Syncer syncer, ChangeTracker changes, ModelFeed feed, IReadOnlyList<IInformerStats> informers, ILogger log, CancellationToken cancel)
+    {
+        var recorder = new MetricsRecorder(new ProxyMetrics());
+        recorder.Attach(syncer.Counters, changes, informers);
+        var families = syncer.Families.Select(f => f.Family).ToList();
+        var health = new ProxyHealth(families, 2 * settings.SyncPeriod, TimeProvider.System)
+        {
+            NodeEligible = () => NodeIsEligible(feed, settings.NodeName),
+        };
+        var latencies = new LatencyRecorder();
+        feed.Rejected += recorder.Rejected;
+        changes.Dirty += () =>
+        {
+            health.Queued();
+            recorder.Queued(families);
+        };
+        loop.Synced += (report, started) =>
+        {
+            var applied = report.Succeeded ? changes.Applied(started) : [];
+            foreach (var result in report.Families.Where(r => r.Succeeded))
+            {
+                health.Updated(result.Family);
+            }
+
+            recorder.Synced(report, feed.LastModel, applied, syncer.Families);
+            if (applied.Count > 0)
+            {
+                latencies.Record(applied);
+                log.LogDebug("network programming latency of {Count} changes: max {Max} ms; so far p50 {P50} ms, p99 {P99} ms",
+                    applied.Count, (int)applied.Max().TotalMilliseconds, (int)latencies.Percentile(50).TotalMilliseconds, (int)latencies.Percentile(99).TotalMilliseconds);
+            }
+        };
+
+        BindAddress.TryParse(settings.MetricsAddress, out var host, out var port);
+        metricServer = new MetricServer(host is "0.0.0.0" or "::" ? "+" : host, port);
+        healthServer = new HealthServer(settings.HealthAddress, health, log);
+        try
+        {
+            metricServer.Start();
+            healthServer.Start(cancel);
+        }
+        catch (System.Net.HttpListenerException e)
+        {
+            // Forwarding matters more than being watched: the agent runs on, and says so.
+            log.LogError("cannot serve metrics or health ({Error}); syncing goes on without them", e.Message);
+            return;
+        }
+
+        log.LogInformation("metrics on http://{Metrics}/metrics, health on http://{Health}/healthz", settings.MetricsAddress, settings.HealthAddress);
+    }
+
+    public void Dispose()
+    {
+        metricServer.Dispose();
+        healthServer.Dispose();
+    }
+
+    /// <summary>kube-proxy's rule: the Node exists, is not being deleted, and the autoscaler is not removing it.</summary>
+    private static bool NodeIsEligible(ModelFeed feed, string nodeName)
+    {
+        if (feed.LastSnapshot?.FindNode(nodeName) is not { } node)
+        {
+            return feed.LastSnapshot is null;
+        }
+
+        return node.Metadata?.DeletionTimestamp is null
+            && node.Spec?.Taints?.Any(t => t.Key == "ToBeDeletedByClusterAutoscaler") != true;
+    }
+}
+
+internal sealed record ObservabilitySettings(string NodeName, string MetricsAddress, string HealthAddress, TimeSpan SyncPeriod);

@@ -1,0 +1,94 @@
+using System.Text.RegularExpressions;
+using k8s.Models;
+using Xunit;
+
+namespace NodeProxy.Tests.Deploy;
+
+public sealed partial class RbacManifestTests
+{
+    /// <summary>
+    /// What the agent reads, by the ClientSet API it calls in its source of truth,
+    /// src/NodeProxy/Sources/Kubernetes/ClusterApis.cs, and the RBAC resource that call needs.
+    /// </summary>
+    private static readonly (string Api, string Group, string Resource)[] Watched =
+    [
+        ("CoreV1.Service", "", "services"),
+        ("DiscoveryV1.EndpointSlice", "discovery.k8s.io", "endpointslices"),
+        ("CoreV1.Node", "", "nodes"),
+        ("CoreV1.Pod", "", "pods"),
+    ];
+
+    /// <summary>get besides list and watch, as system:node-proxier grants.</summary>
+    private static readonly string[] ReadVerbs = ["get", "list", "watch"];
+
+    /// <summary>What the agent writes: Events, in both APIs, as system:node-proxier allows.</summary>
+    private static readonly (string Group, string Resource)[] Written = [("", "events"), ("events.k8s.io", "events")];
+
+    private static readonly string[] WriteVerbs = ["create", "patch"];
+
+    [Fact]
+    public void ClusterApisCallsOnlyTheWatchedApis()
+    {
+        var calls = ApiCall().Matches(File.ReadAllText(DeployFiles.ClusterApis));
+
+        // A new watch in ClusterApis without a row above (and a rule in clusterrole.yaml) fails here.
+        Assert.Equal(Watched.Select(w => w.Api).Order(StringComparer.Ordinal), calls.Select(c => c.Groups["api"].Value).Distinct().Order(StringComparer.Ordinal));
+        // Reads only: a write would need a verb the role does not grant.
+        Assert.All(calls, c => Assert.Contains(c.Groups["method"].Value, new[] { "ListAsync", "WatchListAsync" }));
+    }
+
+    [Fact]
+    public void NoOtherAgentCodeCallsAnApiTheRoleLacks()
+    {
+        var allowed = Watched.Select(w => w.Api).Concat(["CoreV1.Event", "EventsV1.Event"]).ToHashSet();
+
+        var strays = Directory.GetFiles(DeployFiles.AgentSources, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .SelectMany(f => ApiCall().Matches(File.ReadAllText(f)).Select(c => $"{Path.GetFileName(f)}: {c.Groups["api"].Value}"))
+            .Where(call => !allowed.Contains(call[(call.IndexOf(": ", StringComparison.Ordinal) + 2)..]));
+
+        Assert.Empty(strays);
+    }
+
+    [Fact]
+    public void ClusterRoleGrantsExactlyWhatTheAgentNeeds()
+    {
+        var role = DeployFiles.Single<V1ClusterRole>();
+        var expected = Watched.SelectMany(w => ReadVerbs.Select(v => (w.Group, w.Resource, v)))
+            .Concat(Written.SelectMany(w => WriteVerbs.Select(v => (w.Group, w.Resource, v))))
+            .Select(Grant).Order(StringComparer.Ordinal);
+
+        Assert.Null(role.AggregationRule);
+        Assert.All(role.Rules, rule =>
+        {
+            Assert.Null(rule.NonResourceURLs);
+            Assert.Null(rule.ResourceNames);
+        });
+        // Exact: a missing verb, an extra verb, resource or group, or a "*" anywhere all differ.
+        Assert.Equal(expected, Grants(role).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void BindingGivesTheRoleToTheServiceAccount()
+    {
+        var binding = DeployFiles.Single<V1ClusterRoleBinding>();
+        var account = DeployFiles.Single<V1ServiceAccount>();
+
+        Assert.Equal(("rbac.authorization.k8s.io", "ClusterRole", DeployFiles.Single<V1ClusterRole>().Metadata.Name), (binding.RoleRef.ApiGroup, binding.RoleRef.Kind, binding.RoleRef.Name));
+        var subject = Assert.Single(binding.Subjects);
+        Assert.Equal(("ServiceAccount", account.Metadata.Name, DeployFiles.Single<V1Namespace>().Metadata.Name), (subject.Kind, subject.Name, subject.NamespaceProperty));
+    }
+
+    private static IEnumerable<string> Grants(V1ClusterRole role) =>
+        from rule in role.Rules
+        from g in rule.ApiGroups ?? []
+        from r in rule.Resources ?? []
+        from v in rule.Verbs
+        select Grant((g, r, v));
+
+    private static string Grant((string Group, string Resource, string Verb) g) => $"{g.Verb} {g.Resource}.{g.Group}";
+
+    /// <summary>A ClientSet call such as client.DiscoveryV1.EndpointSlice.ListAsync(.</summary>
+    [GeneratedRegex(@"\b(?<api>[A-Z][A-Za-z]*V\d+(?:(?:alpha|beta)\d+)?\.[A-Z]\w*)\.(?<method>\w+)\(")]
+    private static partial Regex ApiCall();
+}
