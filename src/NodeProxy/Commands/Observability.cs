@@ -15,6 +15,7 @@ internal sealed class Observability : IDisposable
 {
     private readonly MetricServer metricServer;
     private readonly HealthServer healthServer;
+    private readonly ServiceHealthServer serviceHealth;
 
     public Observability(ObservabilitySettings settings, SyncLoop loop, Syncer syncer, ChangeTracker changes, ModelFeed feed, IReadOnlyList<IInformerStats> informers, ILogger log, CancellationToken cancel)
     {
@@ -25,6 +26,7 @@ internal sealed class Observability : IDisposable
         {
             NodeEligible = () => NodeIsEligible(feed, settings.NodeName),
         };
+        serviceHealth = new ServiceHealthServer(health, log);
         var latencies = new LatencyRecorder();
         feed.Rejected += recorder.Rejected;
         changes.Dirty += () =>
@@ -41,6 +43,11 @@ internal sealed class Observability : IDisposable
             }
 
             recorder.Synced(report, feed.LastModel, applied, syncer.Families);
+            if (report.Succeeded && feed.LastModel is { } model)
+            {
+                serviceHealth.Sync(ServiceHealthChecks.From(model));
+            }
+
             if (applied.Count > 0)
             {
                 latencies.Record(applied);
@@ -71,6 +78,7 @@ internal sealed class Observability : IDisposable
     {
         metricServer.Dispose();
         healthServer.Dispose();
+        serviceHealth.Dispose();
     }
 
     /// <summary>kube-proxy's rule: the Node exists, is not being deleted, and the autoscaler is not removing it.</summary>
