@@ -28,18 +28,20 @@ internal static class RunCommand
         var minSyncPeriod = Duration("--min-sync-period", "Shortest time between syncs: changes closer than this are applied together", "50ms");
         var fullSyncPeriod = Duration("--full-sync-period", "How often every chain is rewritten from what the kernel holds, repairing drift", "1h");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every conntrack deletion and other details" };
+        var logFormat = new Option<string>("--log-format") { Description = "simple (default), json or systemd", DefaultValueFactory = _ => "simple" };
+        logFormat.AcceptOnlyFromAmong(Logs.Formats);
         var metricsAddress = Address("--metrics-bind-address", "Where Prometheus metrics are served, HOST:PORT", "127.0.0.1:10249");
         var healthAddress = Address("--healthz-bind-address", "Where /healthz and /livez are served, HOST:PORT", "0.0.0.0:10256");
         var command = new Command("run", "Program iptables from the Kubernetes API (or manifests) and keep them in step");
         node.AddTo(command);
-        foreach (var option in new Option[] { kubeconfig, kernel.Backend, once, dryRun, syncPeriod, minSyncPeriod, fullSyncPeriod, metricsAddress, healthAddress, verbose })
+        foreach (var option in new Option[] { kubeconfig, kernel.Backend, once, dryRun, syncPeriod, minSyncPeriod, fullSyncPeriod, metricsAddress, healthAddress, verbose, logFormat })
         {
             command.Options.Add(option);
         }
 
         command.SetAction(async (result, cancel) =>
         {
-            using var logs = Logs.Create(result.GetValue(verbose));
+            using var logs = Logs.Create(result.GetValue(verbose), result.GetValue(logFormat)!);
             var log = logs.CreateLogger("nodeproxy");
             var config = node.ToConfig(result);
             using var stop = new StopSignals(cancel);

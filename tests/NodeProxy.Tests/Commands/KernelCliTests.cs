@@ -29,6 +29,19 @@ public sealed class KernelCliTests
     }
 
     [Fact]
+    public async Task JsonLogsAreOneJsonObjectPerLine()
+    {
+        await using var ns = await NetworkNamespace.CreateAsync();
+
+        var result = await RunAsync(ns, ["run", "--once", "--log-format", "json", .. Node1]);
+
+        Assert.Equal(0, result.ExitCode);
+        var messages = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("Message").GetString()).ToList();
+        Assert.Contains(messages, m => m!.StartsWith("synced: IPv4 ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task DryRunPrintsTheBatchAndTouchesNothing()
     {
         await using var ns = await NetworkNamespace.CreateAsync();

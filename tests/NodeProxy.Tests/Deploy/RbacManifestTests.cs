@@ -24,7 +24,7 @@ public sealed partial class RbacManifestTests
     /// <summary>What the agent writes: Events, in both APIs, as system:node-proxier allows.</summary>
     private static readonly (string Group, string Resource)[] Written = [("", "events"), ("events.k8s.io", "events")];
 
-    private static readonly string[] WriteVerbs = ["create", "patch"];
+    private static readonly string[] WriteVerbs = ["create"];
 
     [Fact]
     public void ClusterApisCallsOnlyTheWatchedApis()
