@@ -8,4 +8,19 @@ var root = new RootCommand("NodeProxy: a kube-proxy replacement that programs ip
     RenderCommand.Create(),
     TraceCommand.Create(),
 };
+foreach (var command in root.Subcommands)
+{
+    command.Options.Add(new Option<string>(Settings.ConfigFlag) { Description = "A YAML file of settings (flag names without dashes); flags and NODEPROXY_* variables win over it" });
+}
+
+try
+{
+    args = Settings.Expand(root, args, Environment.GetEnvironmentVariable);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
+
 return await root.Parse(args).InvokeAsync();

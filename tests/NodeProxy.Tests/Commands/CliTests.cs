@@ -50,6 +50,7 @@ public sealed class CliTests
     [InlineData("manifest path '/nonexistent' is neither a file nor a folder", "render", "--source", "/nonexistent", "--node-name", "n")]
     [InlineData("--cluster-cidr: '10.0.0.0/33' is not valid", "render", "--source", "/tmp", "--node-name", "n", "--cluster-cidr", "10.0.0.0/33")]
     [InlineData("--metrics-bind-address takes HOST:PORT with an IP address", "run", "--source", "/tmp", "--node-name", "n", "--metrics-bind-address", "localhost")]
+    [InlineData("--masquerade-bit must be a number from 0 to 31", "render", "--source", "/tmp", "--node-name", "n", "--config", "testdata/settings/bad-masquerade-bit.yaml")]
     [InlineData("--ip-family must be 4 or 6", "render", "--source", "/tmp", "--node-name", "n", "--ip-family", "5")]
     [InlineData("--src and --dst must be IP addresses", "trace", "--source", "/tmp", "--node-name", "n", "--src", "10.0.0.1", "--dst", "nope", "--dport", "80")]
     public async Task AMistakeGetsOneClearLineAndAFailingExitCode(string message, params string[] args)
@@ -64,6 +65,7 @@ public sealed class CliTests
     private static Task<BufferedCommandResult> RunAsync(string[] args) =>
         Cli.Wrap("dotnet")
             .WithArguments([TestPaths.Agent, .. args])
+            .WithWorkingDirectory(AppContext.BaseDirectory)
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync();
 }
