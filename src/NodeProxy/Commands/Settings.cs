@@ -21,7 +21,11 @@ internal static class Settings
             return args;
         }
 
-        var given = args.Where(a => a.StartsWith("--", StringComparison.Ordinal)).Select(a => a.Split('=')[0]).ToHashSet(StringComparer.Ordinal);
+        args = [.. args.SelectMany(a => a.StartsWith(ConfigFlag + "=", StringComparison.Ordinal) ? [ConfigFlag, a[(ConfigFlag.Length + 1)..]] : new[] { a })];
+
+        // A flag counts as given under any of its spellings ("-v" is "--verbose").
+        var spellings = command.Options.SelectMany(o => o.Aliases.Append(o.Name).Select(alias => (alias, o.Name))).ToDictionary(p => p.alias, p => p.Name, StringComparer.Ordinal);
+        var given = args.Select(a => a.Split('=')[0]).Where(spellings.ContainsKey).Select(a => spellings[a]).ToHashSet(StringComparer.Ordinal);
         var file = ReadFile(args);
         var flags = command.Options.Select(o => o.Name).Where(n => n.StartsWith("--", StringComparison.Ordinal) && n != ConfigFlag).ToHashSet(StringComparer.Ordinal);
         foreach (var key in file.Keys.Where(k => !flags.Contains("--" + k)))

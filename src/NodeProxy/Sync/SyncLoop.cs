@@ -24,8 +24,8 @@ public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOpt
     public async Task RunAsync(CancellationToken cancel)
     {
         var lastFull = time.GetUtcNow();
+        var lastCanary = lastFull;
         var needFull = false;
-        var periodic = false;
         while (!cancel.IsCancellationRequested)
         {
             var started = time.GetUtcNow();
@@ -33,8 +33,15 @@ public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOpt
             {
                 if (load() is { } model)
                 {
+                    // The canary is probed once a sync period, however busy the node is.
+                    var probe = started - lastCanary >= options.SyncPeriod;
+                    if (probe)
+                    {
+                        lastCanary = started;
+                    }
+
                     var full = needFull || started - lastFull >= options.FullSyncPeriod
-                        || (periodic && !await syncer.CanariesPresentAsync(cancel));
+                        || (probe && !await syncer.CanariesPresentAsync(cancel));
                     var report = await syncer.SyncAsync(model, full, cancel);
                     needFull = !report.Succeeded;
                     if (full && report.Succeeded)
@@ -52,7 +59,7 @@ public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOpt
                 needFull = true;
             }
 
-            periodic = !await WaitAsync(needFull ? options.RetryPeriod : options.SyncPeriod, cancel);
+            await WaitAsync(needFull ? options.RetryPeriod : options.SyncPeriod, cancel);
             var since = time.GetUtcNow() - started;
             if (since < options.MinSyncPeriod)
             {

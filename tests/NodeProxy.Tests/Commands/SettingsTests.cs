@@ -11,7 +11,7 @@ public sealed class SettingsTests : IDisposable
 
     public SettingsTests()
     {
-        var run = new Command("run") { new Option<string>("--cluster-cidr"), new Option<bool>("--masquerade-all"), new Option<string>("--node-name"), new Option<string>(Settings.ConfigFlag) };
+        var run = new Command("run") { new Option<string>("--cluster-cidr"), new Option<bool>("--masquerade-all"), new Option<string>("--node-name"), new Option<bool>("--verbose", "-v"), new Option<string>(Settings.ConfigFlag) };
         root = new RootCommand { run };
     }
 
@@ -48,6 +48,20 @@ public sealed class SettingsTests : IDisposable
         var error = Assert.Throws<ArgumentException>(() => Settings.Expand(root, ["run", "--config", file], _ => null));
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheFileMayBeGivenWithAnEqualsSign()
+    {
+        File.WriteAllText(file, "node-name: from-file\n");
+
+        Assert.Equal(["run", "--node-name", "from-file"], Settings.Expand(root, ["run", $"--config={file}"], _ => null));
+    }
+
+    [Fact]
+    public void AShortSpellingCountsAsGiven()
+    {
+        Assert.Equal(["run", "-v"], Settings.Expand(root, ["run", "-v"], n => n == "NODEPROXY_VERBOSE" ? "false" : null));
     }
 
     [Fact]
