@@ -12,7 +12,9 @@ namespace NodeProxy.Rendering;
 /// </summary>
 internal static class EndpointRules
 {
-    public static IEnumerable<Rule> For(ServicePort port, ImmutableArray<Endpoint> endpoints)
+    /// <param name="commented">False in large clusters: per-endpoint comments are most of the
+    /// rule bytes, and xt_comment keeps 256 bytes per rule in the kernel however short they are.</param>
+    public static IEnumerable<Rule> For(ServicePort port, ImmutableArray<Endpoint> endpoints, bool commented = true)
     {
         var name = port.Name.ToString();
         var family = port.ClusterIP.Family();
@@ -20,7 +22,7 @@ internal static class EndpointRules
         {
             foreach (var endpoint in endpoints)
             {
-                yield return RuleBuilder.Commented($"{name} -> {endpoint}", new DnatTarget(endpoint.Address, endpoint.Port))
+                yield return RuleBuilder.MaybeCommented(commented ? $"{name} -> {endpoint}" : null, new DnatTarget(endpoint.Address, endpoint.Port))
                     .Proto(port.Protocol)
                     .And(new RecentMatch(ChainNames.AffinityList(port, endpoint), RecentMode.Check, seconds, family));
             }
@@ -29,7 +31,7 @@ internal static class EndpointRules
         for (var i = 0; i < endpoints.Length; i++)
         {
             var endpoint = endpoints[i];
-            var rule = RuleBuilder.Commented($"{name} -> {endpoint}", new DnatTarget(endpoint.Address, endpoint.Port))
+            var rule = RuleBuilder.MaybeCommented(commented ? $"{name} -> {endpoint}" : null, new DnatTarget(endpoint.Address, endpoint.Port))
                 .Proto(port.Protocol);
             if (i < endpoints.Length - 1)
             {

@@ -13,6 +13,10 @@ internal static class RuleBuilder
     public static Rule Commented(string comment, Target target) =>
         new(target) { Matches = [new CommentMatch(comment)] };
 
+    /// <summary>With a comment, unless it is null: endpoint rules in large clusters (see <see cref="Renderer"/>).</summary>
+    public static Rule MaybeCommented(string? comment, Target target) =>
+        comment is null ? new Rule(target) : Commented(comment, target);
+
     public static Rule From(this Rule rule, IpNet source, bool negated = false) =>
         rule with { Source = source, SourceNegated = negated };
 

@@ -10,7 +10,7 @@ namespace NodeProxy.Rendering;
 /// filter verdicts. The packet outcomes are kube-proxy's; the layout is lighter: no chain per
 /// endpoint, and no separate external chain unless externalTrafficPolicy is Local.
 /// </summary>
-internal sealed class ServiceRenderer(NodeModel model, TableBuilder nat, TableBuilder filter, Dispatch dispatch)
+internal sealed class ServiceRenderer(NodeModel model, TableBuilder nat, TableBuilder filter, Dispatch dispatch, bool endpointComments = true)
 {
     public void Render(ServicePort port)
     {
@@ -35,7 +35,7 @@ internal sealed class ServiceRenderer(NodeModel model, TableBuilder nat, TableBu
                     .To(port.ClusterIP, negated: true));
             }
 
-            foreach (var rule in EndpointRules.For(port, port.ClusterEndpoints))
+            foreach (var rule in EndpointRules.For(port, port.ClusterEndpoints, endpointComments))
             {
                 nat.Add(clusterChain, rule);
             }
@@ -48,7 +48,7 @@ internal sealed class ServiceRenderer(NodeModel model, TableBuilder nat, TableBu
                 AddClusterIPMasquerade(localChain, port);
             }
 
-            foreach (var rule in EndpointRules.For(port, port.LocalEndpoints))
+            foreach (var rule in EndpointRules.For(port, port.LocalEndpoints, endpointComments))
             {
                 nat.Add(localChain, rule);
             }
