@@ -19,6 +19,7 @@ public static class Differ
         var text = new StringBuilder();
         int written = 0, deleted = 0, edited = 0;
         var wantedTables = wanted.Tables.Select(t => t.Name).ToHashSet();
+        var after = ImmutableDictionary.CreateBuilder<string, TableState>();
         foreach (var table in wanted.Tables)
         {
             var section = DiffTable(current.Table(table.Name), table, full);
@@ -26,6 +27,7 @@ public static class Differ
             written += section.Written;
             deleted += section.Deleted;
             edited += section.Edited;
+            after[table.Name] = section.After;
         }
 
         // A table NodeProxy no longer writes at all: remove what it left there.
@@ -37,18 +39,23 @@ public static class Differ
             edited += section.Edited;
         }
 
-        return new RestoreBatch(text.ToString(), written, deleted, edited);
+        return new RestoreBatch(text.ToString(), written, deleted, edited) { After = new KernelTables(after.ToImmutable()) };
     }
 
-    private sealed record Section(List<string> Declarations, List<string> Rules, List<string> Deletions, int Written, int Deleted, int Edited);
+    private sealed record Section(List<string> Declarations, List<string> Rules, List<string> Deletions, int Written, int Deleted, int Edited)
+    {
+        public TableState After { get; init; } = TableState.Empty;
+    }
 
     private static Section DiffTable(TableState current, Table wanted, bool full)
     {
         List<string> declarations = [], rules = [], deletions = [];
         int written = 0, edited = 0;
+        var after = ImmutableDictionary.CreateBuilder<string, ImmutableArray<string>>();
         foreach (var chain in wanted.Chains)
         {
             var wantedRules = chain.Rules.Select(r => r.RenderSpec()).ToImmutableArray();
+            after[chain.Name] = wantedRules;
             var whole = wantedRules.Select(spec => $"-A {chain.Name} {spec}").ToList();
             if (!full && current.Chains.TryGetValue(chain.Name, out var currentRules))
             {
@@ -80,15 +87,15 @@ public static class Differ
             deletions.Add($"-X {chain}");
         }
 
-        edited += DiffJumps(current.Jumps, wanted.Jumps, rules);
-        return new Section(declarations, rules, deletions, written, stale.Count, edited);
+        var wantedJumps = wanted.Jumps.Select(j => new JumpRule(j.BuiltinChain, j.Rule.RenderSpec())).ToImmutableArray();
+        edited += DiffJumps(current.Jumps, wantedJumps, rules);
+        return new Section(declarations, rules, deletions, written, stale.Count, edited) { After = new TableState(after.ToImmutable(), wantedJumps) };
     }
 
     /// <summary>Jumps are ensured, never duplicated: extra copies and unwanted jumps are deleted.</summary>
-    private static int DiffJumps(ImmutableArray<JumpRule> current, ImmutableArray<BuiltinJump> wanted, List<string> rules)
+    private static int DiffJumps(ImmutableArray<JumpRule> current, ImmutableArray<JumpRule> wantedJumps, List<string> rules)
     {
         var edits = 0;
-        var wantedJumps = wanted.Select(j => new JumpRule(j.BuiltinChain, j.Rule.RenderSpec())).ToList();
         foreach (var group in current.GroupBy(j => j))
         {
             var keep = wantedJumps.Contains(group.Key) ? 1 : 0;

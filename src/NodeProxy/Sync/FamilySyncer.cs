@@ -48,7 +48,7 @@ public sealed class FamilySyncer(IRuleTables tables)
             }
         }
 
-        applied = KernelTables.From(wanted);
+        applied = batch.After;
         return new FamilySyncResult(Family, batch, full, readKernel, clock.Elapsed);
     }
 
