@@ -185,8 +185,15 @@ internal static class RunCommand
             var tool = new IptablesTool(family, backend);
             try
             {
-                await tool.SaveAsync(cancel);
-                usable.Add(tool);
+                // One built-in chain, not a whole save: the first sync reads everything anyway.
+                if (await tool.ChainExistsAsync("filter", "INPUT", cancel))
+                {
+                    usable.Add(tool);
+                }
+                else
+                {
+                    log.LogWarning("{Family} is left out: its iptables ({Backend}) cannot list the filter table", family, backend);
+                }
             }
             catch (Exception e) when (e is IptablesException or System.ComponentModel.Win32Exception or InvalidOperationException)
             {

@@ -20,11 +20,11 @@ public static class StaleFlows
         }
 
         var flows = new List<StaleFlow>();
+        var was = before.Services.Where(NeedsCleanup).ToDictionary(p => (p.Name, p.Protocol));
         var now = after.Services.Where(NeedsCleanup).ToDictionary(p => (p.Name, p.Protocol));
-        foreach (var old in before.Services.Where(NeedsCleanup))
+        foreach (var old in was.Values)
         {
-            var current = now.GetValueOrDefault((old.Name, old.Protocol));
-            var serving = Serving(current);
+            var serving = Serving(now.GetValueOrDefault((old.Name, old.Protocol)));
             foreach (var gone in Serving(old).Except(serving))
             {
                 flows.AddRange(ToPort(old, gone));
@@ -33,8 +33,7 @@ public static class StaleFlows
 
         foreach (var port in now.Values)
         {
-            var previous = before.Services.FirstOrDefault(p => p.Name == port.Name && p.Protocol == port.Protocol);
-            if (Serving(previous).Count == 0 && Serving(port).Count > 0)
+            if (Serving(was.GetValueOrDefault((port.Name, port.Protocol))).Count == 0 && Serving(port).Count > 0)
             {
                 flows.AddRange(ToPort(port, null));
             }

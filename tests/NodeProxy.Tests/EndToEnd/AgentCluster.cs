@@ -12,12 +12,11 @@ namespace NodeProxy.Tests.EndToEnd;
 /// </summary>
 internal sealed class AgentCluster : IAsyncDisposable
 {
-    private AgentCluster(LabCluster lab, ClusterManifests manifests, string backend, Action<string> log)
+    private AgentCluster(LabCluster lab, ClusterManifests manifests, string backend)
     {
         Lab = lab;
         Manifests = manifests;
         Backend = backend;
-        Log = log;
     }
 
     public LabCluster Lab { get; }
@@ -30,26 +29,13 @@ internal sealed class AgentCluster : IAsyncDisposable
 
     public LabNode Node1 => Lab.Node(1);
 
-    private Action<string> Log { get; }
-
     /// <summary>The example cluster's lab (3 nodes, 4 pods, a client) and an empty manifest folder.</summary>
     public static async Task<AgentCluster> CreateAsync(string backend, ITestOutputHelper output)
     {
-        void Log(string line)
-        {
-            try
-            {
-                output.WriteLine(line);
-            }
-            catch (InvalidOperationException)
-            {
-                // The test has ended; a late line from the agent has nowhere to go.
-            }
-        }
-
-        var lab = await LabCluster.CreateExampleClusterAsync(Log);
+        var log = TestLog.To(output);
+        var lab = await LabCluster.CreateExampleClusterAsync(log);
         var folder = Directory.CreateTempSubdirectory("nodeproxy-e2e-").FullName;
-        return new AgentCluster(lab, new ClusterManifests(folder).Node(1).Node(2).Node(3), backend, Log);
+        return new AgentCluster(lab, new ClusterManifests(folder).Node(1).Node(2).Node(3), backend);
     }
 
     /// <summary>Writes the manifests, starts the agent and waits for its first sync.</summary>

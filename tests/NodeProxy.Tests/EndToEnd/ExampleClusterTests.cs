@@ -2,6 +2,7 @@ using NodeProxy.Lab;
 using Xunit;
 using Xunit.Abstractions;
 using static NodeProxy.Tests.EndToEnd.AgentCluster;
+using static NodeProxy.Tests.EndToEnd.Traffic;
 
 namespace NodeProxy.Tests.EndToEnd;
 
@@ -20,7 +21,7 @@ public sealed class ExampleClusterTests(ITestOutputHelper output)
         var lab = cluster.Lab;
 
         // ClusterIP 88 from a pod: all three pods over 30 connections, none masqueraded.
-        var replies = await Many(30, () => lab.Pod("nginx-test").TcpRequestAsync(At("10.96.0.88", 88)));
+        var replies = await ManyAsync(30, () => lab.Pod("nginx-test").TcpRequestAsync(At("10.96.0.88", 88)));
         Assert.All(replies, r => Assert.Equal(ReplyOutcome.Answered, r.Outcome));
         Assert.Equal(Nginx, replies.Select(r => r.Pod).Distinct().Order());
         Assert.All(replies, r => Assert.Equal("10.244.1.20", r.Peer));
@@ -30,7 +31,7 @@ public sealed class ExampleClusterTests(ITestOutputHelper output)
 
         // NodePort 30000 and hostPort 8081 from outside, masqueraded to the node.
         var client = lab.Client("client");
-        var nodePort = await Many(10, () => client.TcpRequestAsync(At("192.168.56.11", 30000)));
+        var nodePort = await ManyAsync(10, () => client.TcpRequestAsync(At("192.168.56.11", 30000)));
         Assert.All(nodePort, r => Assert.Equal(ReplyOutcome.Answered, r.Outcome));
         Assert.All(nodePort, r => Assert.NotEqual("192.168.56.100", r.Peer));
         var hostPort = await client.TcpRequestAsync(At("192.168.56.11", 8081));
@@ -39,7 +40,7 @@ public sealed class ExampleClusterTests(ITestOutputHelper output)
 
         // Hairpin: a pod reaching itself through its service is masqueraded, or its own reply
         // would go straight back to it, un-NATed.
-        var hairpin = await Many(40, () => lab.Pod(Nginx[0]).TcpRequestAsync(At("10.96.0.88", 88)));
+        var hairpin = await ManyAsync(40, () => lab.Pod(Nginx[0]).TcpRequestAsync(At("10.96.0.88", 88)));
         Assert.All(hairpin, r => Assert.Equal(ReplyOutcome.Answered, r.Outcome));
         var self = hairpin.Where(r => r.Pod == Nginx[0]).ToList();
         Assert.NotEmpty(self);
@@ -47,16 +48,5 @@ public sealed class ExampleClusterTests(ITestOutputHelper output)
         Assert.All(hairpin.Where(r => r.Pod != Nginx[0]), r => Assert.Equal("10.244.1.10", r.Peer));
 
         output.WriteLine(await cluster.NatTableAsync());
-    }
-
-    private static async Task<List<Reply>> Many(int count, Func<Task<Reply>> request)
-    {
-        var replies = new List<Reply>();
-        for (var i = 0; i < count; i++)
-        {
-            replies.Add(await request());
-        }
-
-        return replies;
     }
 }

@@ -73,22 +73,10 @@ public sealed class PrometheusScrapeTests(ITestOutputHelper output) : IAsyncLife
 
     private void Start(string program, params string[] args) =>
         processes.Add(Cli.Wrap("ip").WithArguments(["netns", "exec", ns.Name, program, .. args])
-            .WithStandardErrorPipe(PipeTarget.ToDelegate(Log))
-            .WithStandardOutputPipe(PipeTarget.ToDelegate(Log))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(TestLog.To(output)))
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(TestLog.To(output)))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(stop.Token).Task);
-
-    private void Log(string line)
-    {
-        try
-        {
-            output.WriteLine(line);
-        }
-        catch (InvalidOperationException)
-        {
-            // The test is over; Prometheus's last words have nowhere to go.
-        }
-    }
 
     private sealed record Sample(Dictionary<string, string> Labels, string Value);
 

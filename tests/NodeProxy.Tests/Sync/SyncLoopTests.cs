@@ -31,7 +31,7 @@ public sealed class SyncLoopTests
         var final = run.Model;
         await run.WaitForAsync(_ => ReferenceEquals(run.Applied, final));
         Assert.InRange(run.Reports.Count - before, 1, 10);
-        Assert.Equal(Rules(Renderer.Render(final)), Rules(await run.Tables.SaveAsync()));
+        Assert.Equal(OwnedRules.Of(Renderer.Render(final)), OwnedRules.InSave(await run.Tables.SaveAsync()));
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class SyncLoopTests
         await run.Namespace.RunAsync("iptables-nft", ["-t", "nat", "-X"]);
 
         await run.WaitForAsync(r => r.Families[0].Full);
-        Assert.Equal(Rules(Renderer.Render(run.Model)), Rules(await run.Tables.SaveAsync()));
+        Assert.Equal(OwnedRules.Of(Renderer.Render(run.Model)), OwnedRules.InSave(await run.Tables.SaveAsync()));
     }
 
     [Fact]
@@ -59,14 +59,9 @@ public sealed class SyncLoopTests
         await Task.Delay(1000);
 
         Assert.Equal(count, run.Reports.Count);
-        Assert.Equal(Rules(Renderer.Render(run.Model)), Rules(await run.Tables.SaveAsync()));
+        Assert.Equal(OwnedRules.Of(Renderer.Render(run.Model)), OwnedRules.InSave(await run.Tables.SaveAsync()));
     }
 
-    private static string[] Rules(RuleSets.RuleSet rules) =>
-        [.. RuleSets.RestoreText.Write(rules).Split('\n').Where(l => l.StartsWith("-A ", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
-
-    private static string[] Rules(string save) =>
-        [.. save.Split('\n').Where(l => l.StartsWith("-A NP-", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
 
     private sealed class LoopRun : IAsyncDisposable
     {

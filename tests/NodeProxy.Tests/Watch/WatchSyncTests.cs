@@ -58,7 +58,7 @@ public sealed class WatchSyncTests(ITestOutputHelper output)
         changes.Dirty += loop.Trigger;
         using var stop = new CancellationTokenSource();
         var running = Task.WhenAll(source.RunAsync(stop.Token), loop.RunAsync(stop.Token));
-        await Eventually(() => reports.Any(r => r.Succeeded), running);
+        await Poll.UntilAsync(() => reports.Any(r => r.Succeeded), running, seconds: 20);
         var before = reports.Count;
         Volatile.Write(ref measuring, true);
 
@@ -69,9 +69,9 @@ public sealed class WatchSyncTests(ITestOutputHelper output)
             server.ApplyMany(Enumerable.Range(0, 100).Select(i => Slice($"svc{i}", $"10.244.{i}.{round + 1}")));
         }
 
-        await Eventually(() => source.Snapshot()!.EndpointSlices.All(s => s.Endpoints.Single().Addresses[0].EndsWith(".11", StringComparison.Ordinal)), running);
+        await Poll.UntilAsync(() => source.Snapshot()!.EndpointSlices.All(s => s.Endpoints.Single().Addresses[0].EndsWith(".11", StringComparison.Ordinal)), running, seconds: 20);
         var wanted = Renderer.Render(ModelBuilder.Build(source.Snapshot()!, config).V4);
-        await Eventually(() => Rules(tables.SaveAsync().Result).SequenceEqual(Rules(wanted)), running);
+        await Poll.UntilAsync(() => OwnedRules.InSave(tables.SaveAsync().Result).SequenceEqual(OwnedRules.Of(wanted)), running, seconds: 20);
         var syncs = reports.Count - before;
 
         // Then single changes on a quiet system, one at a time.
@@ -80,7 +80,7 @@ public sealed class WatchSyncTests(ITestOutputHelper output)
         {
             var address = $"10.244.{i}.99";
             server.Apply(Slice($"svc{i}", address));
-            await Eventually(() => Rules(tables.SaveAsync().Result).Any(r => r.Contains(address, StringComparison.Ordinal)), running);
+            await Poll.UntilAsync(() => OwnedRules.InSave(tables.SaveAsync().Result).Any(r => r.Contains(address, StringComparison.Ordinal)), running, seconds: 20);
         }
 
         stop.Cancel();
@@ -90,22 +90,5 @@ public sealed class WatchSyncTests(ITestOutputHelper output)
         output.WriteLine($"{syncs} syncs for 1,000 changes; network programming latency p50 {latencies.Percentile(50).TotalMilliseconds:F0} ms, p99 {latencies.Percentile(99).TotalMilliseconds:F0} ms over {latencies.Count} changes");
         Assert.InRange(syncs, 1, 30);
         Assert.All(reports, r => Assert.True(r.Succeeded));
-    }
-
-    private static string[] Rules(RuleSet rules) =>
-        [.. RestoreText.Write(rules).Split('\n').Where(l => l.StartsWith("-A NP-", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
-
-    private static string[] Rules(string save) =>
-        [.. save.Split('\n').Where(l => l.StartsWith("-A NP-", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
-
-    private static async Task Eventually(Func<bool> condition, Task running)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "not reached within 20 s");
-            Assert.False(running.IsFaulted, running.Exception?.ToString());
-            await Task.Delay(50);
-        }
     }
 }
