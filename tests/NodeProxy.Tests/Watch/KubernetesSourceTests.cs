@@ -39,7 +39,8 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
     [Fact]
     public async Task OneListAndOneWatchPerResourceFilteredLikeKubeProxy()
     {
-        Start();
+        // Quiet watches must not be replaced by the watchdog here: this counts watches.
+        Start(Fast with { SilenceTimeout = TimeSpan.FromMinutes(5) });
         await Eventually(() => source.HasSynced);
 
         var snapshot = source.Snapshot()!;
@@ -47,7 +48,7 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         Assert.Equal(["node-1"], snapshot.Nodes.Select(n => n.Metadata.Name));
         Assert.Equal(["here"], snapshot.Pods.Select(p => p.Metadata.Name));
         Assert.Single(snapshot.EndpointSlices);
-        await Eventually(() => server.Requests.Watches("/api/v1/pods") == 1);
+        await Eventually(() => server.Requests.Watches("/api/v1/pods") >= 1);
         foreach (var path in new[] { "/api/v1/services", "/apis/discovery.k8s.io/v1/endpointslices", "/api/v1/nodes", "/api/v1/pods" })
         {
             Assert.Equal(1, server.Requests.Lists(path));
@@ -151,9 +152,9 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
 
     private Task Eventually(Func<bool> condition) => Poll.UntilAsync(condition, running);
 
-    private void Start()
+    private void Start(InformerOptions? options = null)
     {
-        source = KubernetesSource.Create(server.NewClient(), "node-1", Fast, new ChangeTracker(TimeProvider.System), NullLogger.Instance);
+        source = KubernetesSource.Create(server.NewClient(), "node-1", options ?? Fast, new ChangeTracker(TimeProvider.System), NullLogger.Instance);
         running = source.RunAsync(stop.Token);
     }
 
