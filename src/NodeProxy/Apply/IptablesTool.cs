@@ -18,6 +18,16 @@ public sealed class IptablesTool(IpFamily family, IptablesBackend backend, IRead
 
     public IptablesBackend Backend => backend;
 
+    /// <summary>
+    /// iptables-nft commits each COMMIT as its own nf_tables transaction, and a transaction naming
+    /// fewer chains resolves its rules faster (measured: a 10k-service cold load, no affinity,
+    /// fell from 24 s in one transaction to 4.7 s in chunks of 50). iptables-legacy replaces the
+    /// whole table per COMMIT, so there one COMMIT is cheapest.
+    /// </summary>
+    public int? StagingLimit { get; init; } = backend == IptablesBackend.Nft ? DefaultNftStagingLimit : null;
+
+    public const int DefaultNftStagingLimit = 50;
+
     public async Task<string> SaveAsync(CancellationToken cancel = default)
     {
         var result = await Command("save", []).ExecuteBufferedAsync(cancel);
@@ -26,7 +36,7 @@ public sealed class IptablesTool(IpFamily family, IptablesBackend backend, IRead
             : throw new IptablesException($"{Name("save")} failed ({result.ExitCode}): {result.StandardError.Trim()}", "");
     }
 
-    /// <summary>Applies a --noflush batch as one transaction; on failure nothing of it is applied.</summary>
+    /// <summary>Applies a --noflush batch; on failure nothing of the refused COMMIT is applied.</summary>
     public async Task RestoreAsync(string batch, CancellationToken cancel = default)
     {
         var result = await Command("restore", ["--noflush", "--wait", Seconds])

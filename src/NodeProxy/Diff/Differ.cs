@@ -14,7 +14,14 @@ namespace NodeProxy.Diff;
 public static class Differ
 {
     /// <param name="full">Rewrite every chain whole, whatever the current state says: repairs drift.</param>
-    public static RestoreBatch Diff(KernelTables current, RuleSet wanted, bool full = false)
+    /// <param name="stagingLimit">
+    /// When set, chains no packet can reach yet (new ones, and in a full resync the ones the kernel
+    /// already holds unchanged) are written ahead in transactions of at most this many chains; the
+    /// last transaction switches over everything a packet can see. iptables-nft-restore resolves
+    /// each rule's chain against a list of every chain its transaction names, so one transaction
+    /// of N chains costs O(rules x N): at 10k services that is most of a cold load.
+    /// </param>
+    public static RestoreBatch Diff(KernelTables current, RuleSet wanted, bool full = false, int? stagingLimit = null)
     {
         var text = new StringBuilder();
         int written = 0, deleted = 0, edited = 0;
@@ -22,7 +29,8 @@ public static class Differ
         var after = ImmutableDictionary.CreateBuilder<string, TableState>();
         foreach (var table in wanted.Tables)
         {
-            var section = DiffTable(current.Table(table.Name), table, full);
+            var section = DiffTable(current.Table(table.Name), table, full, stagingLimit is not null);
+            AppendStaged(text, table.Name, section.Staged, stagingLimit ?? int.MaxValue);
             Append(text, table.Name, section);
             written += section.Written;
             deleted += section.Deleted;
@@ -33,7 +41,7 @@ public static class Differ
         // A table NodeProxy no longer writes at all: remove what it left there.
         foreach (var (name, state) in current.Tables.Where(t => !wantedTables.Contains(t.Key)).OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            var section = DiffTable(state, new Table(name, [], []), full);
+            var section = DiffTable(state, new Table(name, [], []), full, staging: false);
             Append(text, name, section);
             deleted += section.Deleted;
             edited += section.Edited;
@@ -45,19 +53,30 @@ public static class Differ
     private sealed record Section(List<string> Declarations, List<string> Rules, List<string> Deletions, int Written, int Deleted, int Edited)
     {
         public TableState After { get; init; } = TableState.Empty;
+
+        public List<StagedChain> Staged { get; init; } = [];
     }
 
-    private static Section DiffTable(TableState current, Table wanted, bool full)
+    private static Section DiffTable(TableState current, Table wanted, bool full, bool staging)
     {
         List<string> declarations = [], rules = [], deletions = [];
+        List<StagedChain> staged = [];
         int written = 0, edited = 0;
         var after = ImmutableDictionary.CreateBuilder<string, ImmutableArray<string>>();
         foreach (var chain in wanted.Chains)
         {
             var wantedRules = chain.Rules.Select(r => r.RenderSpec()).ToImmutableArray();
             after[chain.Name] = wantedRules;
+            var exists = current.Chains.TryGetValue(chain.Name, out var currentRules);
+            if (staging && (!exists || (full && currentRules.SequenceEqual(wantedRules))))
+            {
+                staged.Add(new StagedChain(chain.Name, wantedRules, [.. chain.Rules.Select(r => r.Target).OfType<JumpTarget>().Select(j => j.Chain)]));
+                written++;
+                continue;
+            }
+
             var whole = wantedRules.Select(spec => $"-A {chain.Name} {spec}").ToList();
-            if (!full && current.Chains.TryGetValue(chain.Name, out var currentRules))
+            if (!full && exists)
             {
                 if (currentRules.SequenceEqual(wantedRules))
                 {
@@ -89,7 +108,7 @@ public static class Differ
 
         var wantedJumps = wanted.Jumps.Select(j => new JumpRule(j.BuiltinChain, j.Rule.RenderSpec())).ToImmutableArray();
         edited += DiffJumps(current.Jumps, wantedJumps, rules);
-        return new Section(declarations, rules, deletions, written, stale.Count, edited) { After = new TableState(after.ToImmutable(), wantedJumps) };
+        return new Section(declarations, rules, deletions, written, stale.Count, edited) { After = new TableState(after.ToImmutable(), wantedJumps), Staged = staged };
     }
 
     /// <summary>Jumps are ensured, never duplicated: extra copies and unwanted jumps are deleted.</summary>
@@ -139,6 +158,50 @@ public static class Differ
 
         text.Append("COMMIT\n");
     }
+
+    /// <summary>
+    /// Staged chains in transactions of at most <paramref name="limit"/>, each chain after the
+    /// staged chains it jumps to, so every transaction only names chains that already exist.
+    /// </summary>
+    private static void AppendStaged(StringBuilder text, string table, List<StagedChain> staged, int limit)
+    {
+        var byName = staged.ToDictionary(c => c.Name);
+        var depth = new Dictionary<string, int>();
+        int Depth(StagedChain chain)
+        {
+            if (depth.TryGetValue(chain.Name, out var known))
+            {
+                return known;
+            }
+
+            depth[chain.Name] = 0; // a loop is refused by iptables anyway; do not recurse forever
+            var below = chain.JumpsTo.Where(byName.ContainsKey).Select(j => Depth(byName[j]) + 1).DefaultIfEmpty(0).Max();
+            return depth[chain.Name] = below;
+        }
+
+        var ordered = staged.OrderBy(Depth).ToList();
+        for (var start = 0; start < ordered.Count; start += limit)
+        {
+            var chunk = ordered.GetRange(start, Math.Min(limit, ordered.Count - start));
+            text.Append('*').Append(table).Append('\n');
+            foreach (var chain in chunk)
+            {
+                text.Append(':').Append(chain.Name).Append(" - [0:0]\n");
+            }
+
+            foreach (var chain in chunk)
+            {
+                foreach (var spec in chain.Specs)
+                {
+                    text.Append("-A ").Append(chain.Name).Append(' ').Append(spec).Append('\n');
+                }
+            }
+
+            text.Append("COMMIT\n");
+        }
+    }
+
+    private sealed record StagedChain(string Name, ImmutableArray<string> Specs, IReadOnlyList<string> JumpsTo);
 
     private static int Size(IEnumerable<string> lines) => lines.Sum(l => l.Length + 1);
 }

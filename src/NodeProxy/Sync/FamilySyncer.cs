@@ -28,7 +28,7 @@ public sealed class FamilySyncer(IRuleTables tables)
         var clock = Stopwatch.StartNew();
         var readKernel = full || applied is null;
         var current = readKernel ? SaveParser.Parse(await tables.SaveAsync(cancel)) : applied!;
-        var batch = Differ.Diff(current, wanted, full);
+        var batch = Differ.Diff(current, wanted, full, tables.StagingLimit);
         if (!batch.IsEmpty)
         {
             try
@@ -37,8 +37,9 @@ public sealed class FamilySyncer(IRuleTables tables)
             }
             catch (IptablesException e)
             {
-                // The restore is one transaction, so the kernel still holds what it held; but
-                // this memory may be what made the batch wrong, so read the kernel next time.
+                // The switch-over is one transaction, so packets still see what they saw; chains
+                // staged ahead of it may be left behind, and this memory may be what made the
+                // batch wrong, so read the kernel next time (which also removes the leftovers).
                 applied = null;
                 return new FamilySyncResult(Family, batch, full, readKernel, clock.Elapsed)
                 {

@@ -9,7 +9,16 @@ public interface IRuleTables
 
     Task<string> SaveAsync(CancellationToken cancel = default);
 
-    /// <summary>Applies a --noflush batch as one transaction; throws <see cref="Apply.IptablesException"/> when refused.</summary>
+    /// <summary>
+    /// How many chains the differ may write ahead per transaction before the final switch-over
+    /// (see <see cref="Diff.Differ.Diff"/>); null: the whole batch is one transaction.
+    /// </summary>
+    int? StagingLimit => null;
+
+    /// <summary>
+    /// Applies a --noflush batch; throws <see cref="Apply.IptablesException"/> when refused. Each
+    /// COMMIT is one transaction: a refused one leaves the kernel as the previous COMMIT left it.
+    /// </summary>
     Task RestoreAsync(string batch, CancellationToken cancel = default);
 
     Task<bool> ChainExistsAsync(string table, string chain, CancellationToken cancel = default);

@@ -1,0 +1,104 @@
+using NodeProxy.Diff;
+using NodeProxy.Rendering;
+using Xunit;
+
+namespace NodeProxy.Tests.Diff;
+
+/// <summary>
+/// Chains written ahead of the switch-over (iptables-nft): what a packet can reach must change in
+/// one transaction, and every earlier transaction may only name chains that exist by then.
+/// </summary>
+public sealed class StagingTests
+{
+    private static readonly RuleSets.RuleSet Wanted = Renderer.Render(SyntheticModel.Create(300));
+
+    [Fact]
+    public void AColdLoadIsSplitIntoSmallTransactionsEachNamingOnlyChainsThatExistByThen()
+    {
+        var batch = Differ.Diff(KernelTables.Empty, Wanted, stagingLimit: 20);
+
+        var transactions = Transactions(batch.Text);
+        var nat = transactions.Where(t => t.Table == "nat").ToList();
+        Assert.True(nat.Count > 300 / 20, $"{nat.Count} nat transactions");
+        var existing = new HashSet<string>();
+        foreach (var (table, lines) in transactions)
+        {
+            var declared = lines.Where(l => l.StartsWith(':')).Select(l => l[1..l.IndexOf(' ')]).ToList();
+            existing.UnionWith(declared.Select(c => $"{table}/{c}"));
+            foreach (var target in lines.Select(JumpTarget).OfType<string>())
+            {
+                Assert.Contains($"{table}/{target}", existing);
+            }
+        }
+
+        // Everything but the last transaction of a table is invisible: no built-in chain jumps to
+        // NodeProxy's chains until the switch-over, which is where the jumps are inserted.
+        foreach (var staged in nat.SkipLast(1).Concat(transactions.Where(t => t.Table == "filter").SkipLast(1)))
+        {
+            Assert.InRange(staged.Lines.Count(l => l.StartsWith(':')), 1, 20);
+            Assert.All(staged.Lines, l => Assert.DoesNotMatch("^(-I|-D) ", l));
+        }
+
+        Assert.Contains(nat[^1].Lines, l => l.StartsWith("-I PREROUTING ", StringComparison.Ordinal));
+        Assert.Equal(KernelTables.From(Wanted).Table("nat").Chains.Count, transactions.Where(t => t.Table == "nat").Sum(t => t.Lines.Count(l => l.StartsWith(':'))));
+    }
+
+    [Fact]
+    public void ASmallChangeIsTheSameOneTransactionWithOrWithoutStaging()
+    {
+        var applied = KernelTables.From(Wanted);
+        var changed = Renderer.Render(SyntheticModel.Replace(SyntheticModel.Create(300), 42, p => p with
+        {
+            ClusterEndpoints = p.ClusterEndpoints.RemoveAt(0),
+        }));
+
+        var staged = Differ.Diff(applied, changed, stagingLimit: 20);
+
+        Assert.Equal(Differ.Diff(applied, changed).Text, staged.Text);
+        Assert.Single(Transactions(staged.Text));
+    }
+
+    [Fact]
+    public void AFullResyncWritesUnchangedChainsAheadAndChangedOnesInTheSwitchOver()
+    {
+        var kernel = KernelTables.From(Wanted);
+        var svc = kernel.Table("nat").Chains.Keys.First(c => c.StartsWith("NP-SVC-", StringComparison.Ordinal));
+        var drifted = kernel with
+        {
+            Tables = kernel.Tables.SetItem("nat", kernel.Table("nat") with { Chains = kernel.Table("nat").Chains.SetItem(svc, ["-j ACCEPT"]) }),
+        };
+
+        var batch = Differ.Diff(drifted, Wanted, full: true, stagingLimit: 50);
+
+        var nat = Transactions(batch.Text).Where(t => t.Table == "nat").ToList();
+        Assert.Contains($":{svc} - [0:0]", nat[^1].Lines);
+        Assert.Contains(nat.SkipLast(1).SelectMany(t => t.Lines), l => l.StartsWith(":NP-SVC-", StringComparison.Ordinal));
+        Assert.Equal(Wanted.Tables.Sum(t => t.Chains.Length), batch.ChainsWritten);
+    }
+
+    private static string? JumpTarget(string line)
+    {
+        var at = line.IndexOf(" -j NP-", StringComparison.Ordinal);
+        return at < 0 ? null : line[(at + 4)..].Split(' ')[0];
+    }
+
+    private static List<(string Table, List<string> Lines)> Transactions(string text)
+    {
+        var result = new List<(string, List<string>)>();
+        List<string>? current = null;
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith('*'))
+            {
+                current = [];
+                result.Add((line[1..], current));
+            }
+            else if (line != "COMMIT" && line.Length > 0)
+            {
+                current!.Add(line);
+            }
+        }
+
+        return result;
+    }
+}
