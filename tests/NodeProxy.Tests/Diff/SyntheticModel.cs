@@ -5,33 +5,60 @@ using NodeProxy.Net;
 
 namespace NodeProxy.Tests.Diff;
 
-/// <summary>A node model of N services x 10 endpoints: every third a NodePort, every seventh with affinity.</summary>
+/// <summary>
+/// Which services of a synthetic cluster carry which feature: every Nth one (0: none). The
+/// default is the diff tests' mix; the benchmark picks its own.
+/// </summary>
+internal sealed record ClusterMix(int NodePortEvery = 3, int AffinityEvery = 7, int LocalEvery = 0)
+{
+    public override string ToString() =>
+        $"every {NodePortEvery}th a NodePort, every {AffinityEvery}th ClientIP affinity"
+        + (LocalEvery > 0 ? $", every {LocalEvery}th a NodePort with externalTrafficPolicy Local (2 of its endpoints on this node)" : "");
+}
+
+/// <summary>A node model of N services x 10 endpoints, mixed as <see cref="ClusterMix"/> says.</summary>
 internal static class SyntheticModel
 {
-    public static NodeModel Create(int services, int endpointsPerService = 10) =>
-        new(IpFamily.V4, "node-0", 0x1000)
+    public const string NodeName = "node-0";
+
+    public static NodeModel Create(int services, int endpointsPerService = 10, ClusterMix? mix = null) =>
+        new(IpFamily.V4, NodeName, 0x1000)
         {
             NodeIPs = [IPAddress.Parse("192.168.0.2")],
             PodCidr = IpNet.Parse("10.0.0.0/8"),
-            Services = [.. Enumerable.Range(0, services).Select(i => Service(i, endpointsPerService))],
+            Services = [.. Enumerable.Range(0, services).Select(i => Service(i, endpointsPerService, mix))],
         };
 
-    public static ServicePort Service(int i, int endpoints = 10)
+    public static ServicePort Service(int i, int endpoints = 10, ClusterMix? mix = null)
     {
-        var port = new ServicePort(new ServicePortName($"ns{i % 50}", $"svc{i}", "http"), Protocol.Tcp, Address(172, 16, i), 80)
+        mix ??= new ClusterMix();
+        var local = Every(i, mix.LocalEvery);
+        var port = new ServicePort(new ServicePortName($"ns{i % 50}", $"svc{i}", "http"), Protocol.Tcp, ClusterIP(i), 80)
         {
-            NodePort = i % 3 == 0 ? 30000 + (i % 2700) : null,
-            AffinitySeconds = i % 7 == 0 ? 10800 : null,
+            NodePort = Every(i, mix.NodePortEvery) || local ? 30000 + (i % 2700) : null,
+            AffinitySeconds = Every(i, mix.AffinityEvery) ? 10800 : null,
+            ExternalPolicyLocal = local,
+            HealthCheckNodePort = local ? 32700 + (i % 60) : null,
             HasEndpoints = true,
         };
-        return port with { ClusterEndpoints = [.. Enumerable.Range(0, endpoints).Select(e => Endpoint(i, e))] };
+        var all = Enumerable.Range(0, endpoints).Select(e => Endpoint(i, e, onThisNode: local && e < 2)).ToImmutableArray();
+        return port with
+        {
+            ClusterEndpoints = all,
+            LocalEndpoints = local ? [.. all.Where(e => e.IsLocal)] : [],
+            ServingEndpoints = all,
+        };
     }
 
-    public static Endpoint Endpoint(int service, int index) =>
-        new(Address(10, 64, service * 16 + index), 8080, "node-1", false);
+    public static IPAddress ClusterIP(int service) => Address(172, 16, service);
+
+    public static Endpoint Endpoint(int service, int index, bool onThisNode = false) =>
+        new(Address(10, 64, service * 16 + index), 8080, onThisNode ? NodeName : "node-1", onThisNode);
 
     public static NodeModel Replace(NodeModel model, int index, Func<ServicePort, ServicePort> change) =>
         model with { Services = model.Services.SetItem(index, change(model.Services[index])) };
+
+    private static bool Every(int i, int every) => every > 0 && i % every == 0;
 
     private static IPAddress Address(byte first, byte second, int rest) =>
         new([first, (byte)(second + (rest >> 16)), (byte)(rest >> 8), (byte)rest]);
