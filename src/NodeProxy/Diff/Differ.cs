@@ -61,14 +61,27 @@ public static class Differ
     {
         List<string> declarations = [], rules = [], deletions = [];
         List<StagedChain> staged = [];
-        int written = 0, edited = 0;
-        var after = ImmutableDictionary.CreateBuilder<string, ImmutableArray<string>>();
+        int written = 0, edited = 0, kept = 0;
+        // Built from the current state, so a sync that changes a few chains pays for those only:
+        // at 10k services a rebuild of every chain's entry costs more than the rest of the diff.
+        var after = current.Chains.ToBuilder();
         foreach (var chain in wanted.Chains)
         {
-            var wantedRules = chain.Rules.Select(r => r.RenderSpec()).ToImmutableArray();
-            after[chain.Name] = wantedRules;
             var exists = current.Chains.TryGetValue(chain.Name, out var currentRules);
-            if (staging && (!exists || (full && currentRules.SequenceEqual(wantedRules))))
+            if (exists)
+            {
+                kept++;
+            }
+
+            var same = exists && SameSpecs(chain.Rules, currentRules);
+            if (same && !full)
+            {
+                continue;
+            }
+
+            var wantedRules = same ? currentRules : [.. chain.Rules.Select(r => r.RenderSpec())];
+            after[chain.Name] = wantedRules;
+            if (staging && (!exists || same))
             {
                 staged.Add(new StagedChain(chain.Name, wantedRules, [.. chain.Rules.Select(r => r.Target).OfType<JumpTarget>().Select(j => j.Chain)]));
                 written++;
@@ -78,11 +91,6 @@ public static class Differ
             var whole = wantedRules.Select(spec => $"-A {chain.Name} {spec}").ToList();
             if (!full && exists)
             {
-                if (currentRules.SequenceEqual(wantedRules))
-                {
-                    continue;
-                }
-
                 var edits = RuleEdits.Compute(chain.Name, currentRules, wantedRules);
                 if (edits is not null && Size(edits) < Size(whole) + chain.Name.Length + 10)
                 {
@@ -97,8 +105,15 @@ public static class Differ
             written++;
         }
 
-        var wantedNames = wanted.Chains.Select(c => c.Name).ToHashSet();
-        var stale = current.Chains.Keys.Where(c => !wantedNames.Contains(c)).Order(StringComparer.Ordinal).ToList();
+        // Every current chain still wanted: nothing is stale, and the scan below is skipped.
+        List<string> stale = [];
+        if (kept != current.Chains.Count)
+        {
+            var wantedNames = wanted.Chains.Select(c => c.Name).ToHashSet();
+            stale = [.. current.Chains.Keys.Where(c => !wantedNames.Contains(c)).Order(StringComparer.Ordinal)];
+            after.RemoveRange(stale);
+        }
+
         foreach (var chain in stale)
         {
             // Declaring flushes it, so its own jumps go before it is deleted at the end.
@@ -202,6 +217,24 @@ public static class Differ
     }
 
     private sealed record StagedChain(string Name, ImmutableArray<string> Specs, IReadOnlyList<string> JumpsTo);
+
+    private static bool SameSpecs(ImmutableArray<Rule> wanted, ImmutableArray<string> current)
+    {
+        if (wanted.Length != current.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < wanted.Length; i++)
+        {
+            if (!string.Equals(wanted[i].RenderSpec(), current[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static int Size(IEnumerable<string> lines) => lines.Sum(l => l.Length + 1);
 }

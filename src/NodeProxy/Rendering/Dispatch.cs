@@ -24,6 +24,20 @@ internal sealed class Dispatch(IpFamily family)
         rules.Add(rule);
     }
 
+    /// <summary>Adds every entry to <paramref name="target"/>; per bucket, in the order they were added here.</summary>
+    public void CopyTo(Dispatch target)
+    {
+        foreach (var (bucket, rules) in buckets)
+        {
+            if (!target.buckets.TryGetValue(bucket, out var list))
+            {
+                target.buckets[bucket] = list = [];
+            }
+
+            list.AddRange(rules);
+        }
+    }
+
     public static int Bucket(IPAddress address) => address.GetAddressBytes()[^1];
 
     public void WriteTo(TableBuilder nat)

@@ -8,7 +8,8 @@ namespace NodeProxy.Rendering;
 /// <summary>The node-local model -> the rule set for one IP family. Pure: no I/O, no clock.</summary>
 public static class Renderer
 {
-    public static RuleSet Render(NodeModel model)
+    /// <param name="cache">Rules of unchanged ports from the previous render; see <see cref="RenderCache"/>.</param>
+    public static RuleSet Render(NodeModel model, RenderCache? cache = null)
     {
         var nat = new TableBuilder("nat");
         var filter = new TableBuilder("filter");
@@ -23,10 +24,24 @@ public static class Renderer
         }
 
         var dispatch = new Dispatch(model.Family);
-        var services = new ServiceRenderer(model, nat, filter, dispatch, endpointComments: !IsLargeCluster(model));
-        foreach (var port in model.Services)
+        var endpointComments = !IsLargeCluster(model);
+        if (cache is null)
         {
-            services.Render(port);
+            var services = new ServiceRenderer(model, nat, filter, dispatch, endpointComments);
+            foreach (var port in model.Services)
+            {
+                services.Render(port);
+            }
+        }
+        else
+        {
+            cache.Begin(model, endpointComments);
+            foreach (var port in model.Services)
+            {
+                cache.For(port, p => RenderAlone(model, p, endpointComments)).CopyTo(nat, filter, dispatch);
+            }
+
+            cache.End();
         }
 
         dispatch.WriteTo(nat);
@@ -37,6 +52,13 @@ public static class Renderer
         AddFilterFixedRules(model, filter);
         AddJumps(model, nat, filter);
         return new RuleSet(model.Family, [filter.Build(ByRank), nat.Build(ByRank)]);
+    }
+
+    private static ServiceRules RenderAlone(NodeModel model, ServicePort port, bool endpointComments)
+    {
+        var rules = new ServiceRules(new TableBuilder("nat"), new TableBuilder("filter"), new Dispatch(model.Family));
+        new ServiceRenderer(model, rules.Nat, rules.Filter, rules.Dispatch, endpointComments).Render(port);
+        return rules;
     }
 
     /// <summary>kube-proxy's threshold: past it, endpoint rules go without comments.</summary>

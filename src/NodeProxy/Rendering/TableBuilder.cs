@@ -29,6 +29,18 @@ internal sealed class TableBuilder(string name)
 
     public void Jump(string builtin, Rule rule) => jumps.Add(new BuiltinJump(builtin, rule));
 
+    /// <summary>Declares and appends everything this builder holds to <paramref name="target"/>, in order.</summary>
+    public void CopyTo(TableBuilder target)
+    {
+        foreach (var chain in order)
+        {
+            target.Declare(chain);
+            target.chains[chain].AddRange(chains[chain]);
+        }
+
+        target.jumps.AddRange(jumps);
+    }
+
     /// <summary>Chains ordered by <paramref name="rank"/>, then by first declaration.</summary>
     public Table Build(Func<string, int> rank) =>
         new(name, [.. order.OrderBy(rank).Select(c => new Chain(c, [.. chains[c]]))], [.. jumps]);

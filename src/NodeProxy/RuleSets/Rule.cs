@@ -10,17 +10,24 @@ namespace NodeProxy.RuleSets;
 /// </summary>
 public sealed record Rule(Target Target)
 {
-    public IpNet? Source { get; init; }
-    public bool SourceNegated { get; init; }
-    public IpNet? Destination { get; init; }
-    public bool DestinationNegated { get; init; }
-    public Protocol? Protocol { get; init; }
-    public ImmutableArray<Match> Matches { get; init; } = [];
+    // The rendered text, kept because the diff compares every rule on every sync. Each setter
+    // drops it, so a `with` copy that changes anything renders afresh.
+    private string? spec;
+
+    public Target Target { get; init { field = value; spec = null; } } = Target;
+    public IpNet? Source { get; init { field = value; spec = null; } }
+    public bool SourceNegated { get; init { field = value; spec = null; } }
+    public IpNet? Destination { get; init { field = value; spec = null; } }
+    public bool DestinationNegated { get; init { field = value; spec = null; } }
+    public Protocol? Protocol { get; init { field = value; spec = null; } }
+    public ImmutableArray<Match> Matches { get; init { field = value; spec = null; } } = [];
 
     public string? Comment => Matches.OfType<CommentMatch>().FirstOrDefault()?.Text;
 
     /// <summary>The rule's arguments after "-A CHAIN", exactly as iptables-save prints them.</summary>
-    public string RenderSpec()
+    public string RenderSpec() => spec ??= Render();
+
+    private string Render()
     {
         var text = new StringBuilder();
         if (Source is { } source)

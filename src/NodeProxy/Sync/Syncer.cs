@@ -17,6 +17,7 @@ namespace NodeProxy.Sync;
 public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conntrack, ILogger log)
 {
     private readonly Dictionary<IpFamily, NodeModel> appliedModels = [];
+    private readonly Dictionary<IpFamily, RenderCache> renderCaches = [];
 
     public IReadOnlyList<FamilySyncer> Families => families;
 
@@ -30,7 +31,12 @@ public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conn
         foreach (var family in families)
         {
             var nodeModel = model.For(family.Family);
-            var result = await family.SyncAsync(Renderer.Render(nodeModel), full, cancel);
+            if (!renderCaches.TryGetValue(family.Family, out var cache))
+            {
+                renderCaches[family.Family] = cache = new RenderCache();
+            }
+
+            var result = await family.SyncAsync(cache.Render(nodeModel), full, cancel);
             results.Add(result);
             if (!result.Succeeded)
             {
