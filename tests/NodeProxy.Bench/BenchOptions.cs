@@ -1,30 +1,61 @@
+using NodeProxy.Tests.Diff;
+
 namespace NodeProxy.Bench;
 
-/// <summary>`restore [--services 1000,10000] [--repeat 5] [--out docs/benchmarks/restore.md]`.</summary>
-internal sealed record BenchOptions(IReadOnlyList<int> Services, int Repeat, string Out)
+/// <summary>
+/// <c>scale</c> and its options; every list is comma-separated. See docs/benchmarks.md for a run.
+/// </summary>
+internal sealed record BenchOptions(
+    IReadOnlyList<int> Services,
+    int BaselineMax,
+    IReadOnlyList<string> Backends,
+    IReadOnlyList<int> FirstPacket,
+    int Connections,
+    int Repeat,
+    IReadOnlyList<int> Rss,
+    IReadOnlyList<int> Latency,
+    string Out)
 {
+    /// <summary>The benchmark's clusters: every 3rd service a NodePort, every 50th ClientIP affinity, every 10th eTP Local.</summary>
+    public static readonly ClusterMix Mix = new(NodePortEvery: 3, AffinityEvery: 50, LocalEvery: 10);
+
+    public const string Usage = """
+        usage: nodeproxy-bench scale [--services 1000,10000,30000] [--baseline-max 10000] [--backends nft,legacy]
+                                     [--first-packet 10,10000] [--connections 2000] [--repeat 3]
+                                     [--rss 10000] [--latency 1000,10000] [--out docs/benchmarks/results.md]
+        (an empty list, e.g. --rss "", skips that part)
+        """;
+
     public static BenchOptions Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] != "restore")
+        if (args.Length == 0 || args[0] != "scale")
         {
-            throw new ArgumentException("usage: nodeproxy-bench restore [--services 1000,10000] [--repeat 5] [--out docs/benchmarks/restore.md]");
+            throw new ArgumentException(Usage);
         }
 
-        var options = new BenchOptions([1_000, 10_000], 5, "docs/benchmarks/restore.md");
+        var options = new BenchOptions([1_000, 10_000, 30_000], 10_000, ["nft", "legacy"], [10, 10_000], 2_000, 3, [10_000], [1_000, 10_000], "docs/benchmarks/results.md");
         for (var i = 1; i < args.Length; i += 2)
         {
-            var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
+            var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value\n{Usage}");
             options = args[i] switch
             {
-                "--services" => options with { Services = [.. value.Split(',').Select(int.Parse)] },
+                "--services" => options with { Services = Numbers(value) },
+                "--baseline-max" => options with { BaselineMax = int.Parse(value) },
+                "--backends" => options with { Backends = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries)] },
+                "--first-packet" => options with { FirstPacket = Numbers(value) },
+                "--connections" => options with { Connections = int.Parse(value) },
                 "--repeat" => options with { Repeat = int.Parse(value) },
+                "--rss" => options with { Rss = Numbers(value) },
+                "--latency" => options with { Latency = Numbers(value) },
                 "--out" => options with { Out = value },
-                _ => throw new ArgumentException($"unknown option {args[i]}"),
+                _ => throw new ArgumentException($"unknown option {args[i]}\n{Usage}"),
             };
         }
 
-        return options.Repeat >= 1 && options.Services.All(n => n >= 10)
+        return options.Repeat >= 1 && options.Services.Concat(options.FirstPacket).All(n => n >= 10) && options.Backends.All(b => b is "nft" or "legacy")
             ? options
-            : throw new ArgumentException("--repeat must be at least 1 and every --services count at least 10");
+            : throw new ArgumentException($"--repeat must be at least 1, every service count at least 10, backends nft or legacy\n{Usage}");
     }
+
+    private static IReadOnlyList<int> Numbers(string value) => [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)];
 }

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using NodeProxy.Apply;
 using NodeProxy.Bench;
+using NodeProxy.Tests.Diff;
 
-// Measures what a sync costs against the real kernel; see docs/benchmarks/restore.md for a run.
+// What a sync and a first packet cost against the real kernel, NodeProxy's layout beside
+// kube-proxy's; see docs/benchmarks.md for what a run showed.
 BenchOptions options;
 try
 {
@@ -31,16 +33,24 @@ var clock = Stopwatch.StartNew();
 var machine = await MachineInfo.ReadAsync();
 var loadAtStart = MachineInfo.LoadAverage();
 var runs = new List<BenchRun>();
-foreach (var backend in new[] { IptablesBackend.Nft, IptablesBackend.Legacy })
+foreach (var backend in options.Backends.Select(b => b == "nft" ? IptablesBackend.Nft : IptablesBackend.Legacy))
 {
     foreach (var services in options.Services)
     {
-        runs.Add(await new RestoreBench(backend, services, options.Repeat, stop.Token).RunAsync());
+        var model = SyntheticModel.Create(services, mix: BenchOptions.Mix);
+        runs.Add(await new RestoreBench(backend, model, options.Repeat, stop.Token).RunAsync());
+        if (services <= options.BaselineMax)
+        {
+            runs.Add(await new KubeProxyBench(backend, model, options.Repeat, stop.Token).RunAsync());
+        }
     }
 }
 
+var firstPacket = await FirstPacketRun.RunAsync(options, stop.Token);
+var extra = new List<string>();
+
 var command = $"dotnet run -c Release --project tests/NodeProxy.Bench -- {string.Join(' ', args)}";
-var report = RestoreReport.Write(machine, command, started, clock.Elapsed, (loadAtStart, MachineInfo.LoadAverage()), Process.GetCurrentProcess().PeakWorkingSet64, options.Repeat, runs);
+var report = ScaleReport.Write(machine, command, started, clock.Elapsed, (loadAtStart, MachineInfo.LoadAverage()), options, new ScaleResults(runs, firstPacket, extra));
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Out))!);
 await File.WriteAllTextAsync(options.Out, report);
 Console.WriteLine(report);

@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text;
+
+namespace NodeProxy.Bench;
+
+/// <summary>Everything one run measured, for the report.</summary>
+internal sealed record ScaleResults(
+    IReadOnlyList<BenchRun> Runs,
+    IReadOnlyList<FirstPacketResult> FirstPacket,
+    IReadOnlyList<string> Extra);
+
+/// <summary>The Markdown report of one <c>scale</c> run (docs/benchmarks/results.md).</summary>
+internal static class ScaleReport
+{
+    public static string Write(MachineInfo machine, string command, DateTimeOffset started, TimeSpan took, (string Start, string End) load, BenchOptions options, ScaleResults results)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("# Benchmark results (generated)").AppendLine();
+        text.AppendLine("Written by the command below; docs/benchmarks.md reads these figures against the targets.").AppendLine();
+        text.AppendLine($"- Machine: {machine.Cpus} CPUs, {machine.Memory} RAM, kernel `{machine.Kernel}`");
+        text.AppendLine($"- iptables: `{machine.IptablesNft}`, `{machine.IptablesLegacy}`");
+        text.AppendLine($"- Date: {started.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)}; the run took {took.TotalMinutes.ToString("F1", CultureInfo.InvariantCulture)} min");
+        text.AppendLine($"- Load average (1/5/15 min) at start: {load.Start}; at end: {load.End}");
+        text.AppendLine($"- Command: `{command}`");
+        text.AppendLine($"- Clusters: `SyntheticModel.Create(N, mix: {BenchOptions.Mix})`: N services x 10 endpoints, {BenchOptions.Mix}; IPv4; a fresh `ip netns` per layout, backend and size").AppendLine();
+
+        text.AppendLine(SideBySide(results.Runs)).AppendLine();
+        foreach (var run in results.Runs.Where(r => r.Layout == Layouts.NodeProxy).GroupBy(r => r.Backend))
+        {
+            text.AppendLine(Details(run.Key, [.. run], options.Repeat)).AppendLine();
+        }
+
+        if (results.FirstPacket.Count > 0)
+        {
+            text.AppendLine(FirstPacket(results.FirstPacket, options.Connections)).AppendLine();
+        }
+
+        foreach (var extra in results.Extra)
+        {
+            text.AppendLine(extra).AppendLine();
+        }
+
+        text.AppendLine(HowToRead(options.Repeat));
+        return text.ToString();
+    }
+
+    /// <summary>The two layouts on the scenarios they share, with NodeProxy's figure as a fraction of kube-proxy's.</summary>
+    private static string SideBySide(IReadOnlyList<BenchRun> runs)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("## NodeProxy and the kube-proxy-shaped layout, same clusters, same iptables-restore").AppendLine();
+        text.AppendLine("| Backend | N | Cold load: NodeProxy | kube-proxy-shaped | ratio | One endpoint change, bytes: NodeProxy | kube-proxy-shaped | Change, ms: NodeProxy (diff + restore) | kube-proxy-shaped (restore) |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var np in runs.Where(r => r.Layout == Layouts.NodeProxy))
+        {
+            var kp = runs.FirstOrDefault(r => r.Layout == Layouts.KubeProxy && r.Backend == np.Backend && r.Services == np.Services);
+            var npCold = np.Find(Scenarios.Cold)!;
+            var npChange = np.Find(Scenarios.EndpointChange)!;
+            var kpCold = kp?.Find(Scenarios.Cold);
+            var kpChange = kp?.Find(Scenarios.EndpointChange);
+            var ratio = kpCold is null ? "-" : $"1/{(kpCold.Median / npCold.Median).ToString("F0", CultureInfo.InvariantCulture)}";
+            text.AppendLine($"| {np.Backend} | {Size(np.Services)} | {Seconds(npCold.Median)} | {(kpCold is null ? "not run" : Seconds(kpCold.Median))} | {ratio} "
+                + $"| {Count(npChange.Bytes)} | {Count(kpChange?.Bytes)} | {Time(npChange)} | {(kpChange is null ? "-" : Time(kpChange))} |");
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    private static string Details(string backend, IReadOnlyList<BenchRun> runs, int repeat)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"## NodeProxy on {backend}, every scenario").AppendLine();
+        text.AppendLine("| Scenario | " + string.Join(" | ", runs.Select(r => $"N={Size(r.Services)} bytes | N={Size(r.Services)} ms")) + " |");
+        text.AppendLine("|---|" + string.Concat(runs.Select(_ => "---:|---:|")));
+        foreach (var scenario in runs[0].Samples.Select(s => s.Scenario))
+        {
+            var first = runs[0].Find(scenario)!;
+            var cells = runs.Select(r => r.Find(scenario)).Select(s => s is null ? "- | -" : $"{Count(s.Bytes)}{(s.BytesMeaning == "written" ? "" : " allocated")} | {Time(s)}");
+            var label = first.Times.Count > 1 ? $"{scenario} (x{first.Times.Count})" : scenario;
+            text.AppendLine($"| {label} | {string.Join(" | ", cells)} |");
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    private static string FirstPacket(IReadOnlyList<FirstPacketResult> results, int connections)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"## First packet: connect() to the service dispatched last ({connections} connects each)").AppendLine();
+        text.AppendLine("| Layout | Backend | N | Target | Median µs | p99 µs | Median vs the smallest N |");
+        text.AppendLine("|---|---|---:|---|---:|---:|---:|");
+        foreach (var group in results.GroupBy(r => (r.Layout, r.Backend)))
+        {
+            var smallest = group.MinBy(r => r.Services)!;
+            foreach (var result in group.OrderBy(r => r.Services))
+            {
+                var ratio = result.Times.Median / smallest.Times.Median;
+                text.AppendLine($"| {result.Layout} | {result.Backend} | {Size(result.Services)} | {result.Target} | {Micro(result.Times.Median)} | {Micro(result.Times.P99)} | {ratio.ToString("F2", CultureInfo.InvariantCulture)}x |");
+            }
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    private static string HowToRead(int repeat) => $"""
+        ## How to read this
+
+        Times are wall-clock, around one call, on a shared 2-core machine; rows repeated (xN) show median / max.
+        NodeProxy's times are `FamilySyncer.SyncAsync` (diff + iptables-restore; rendering is the separate
+        in-process rows, which also count the bytes the render and diff allocated). The kube-proxy-shaped times are
+        the iptables-restore call alone on the batch kube-proxy would write (`KubeProxyLayout`): a full restore for
+        the cold load, and for a change its partial sync (the top-level chains whole plus the changed service's
+        chains). Both go through the same namespace prefix (the baseline row). "One endpoint changed" moves one
+        endpoint of {repeat} services spread over the list to another port.
+        """;
+
+    private static string Size(int n) => n % 1000 == 0 ? $"{n / 1000}k" : n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Count(long? value) => value?.ToString("N0", CultureInfo.InvariantCulture) ?? "-";
+
+    private static string Time(Sample sample) => sample.Times.Count == 1 ? Ms(sample.Median) : $"{Ms(sample.Median)} / {Ms(sample.Max)}";
+
+    private static string Ms(TimeSpan time) => time.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture);
+
+    private static string Seconds(TimeSpan time) => $"{time.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s";
+
+    private static string Micro(TimeSpan time) => time.TotalMicroseconds.ToString("F0", CultureInfo.InvariantCulture);
+}
