@@ -24,6 +24,7 @@ internal sealed record BenchOptions(
                                      [--first-packet 10,10000] [--connections 2000] [--repeat 3]
                                      [--rss 10000] [--latency 1000,10000] [--out docs/benchmarks/results.md]
         (an empty list, e.g. --rss "", skips that part)
+               nodeproxy-bench inprocess [--out docs/benchmarks/inprocess.md] [BenchmarkDotNet arguments, e.g. --filter '*Change*']
         """;
 
     public static BenchOptions Parse(string[] args)

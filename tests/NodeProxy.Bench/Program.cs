@@ -6,6 +6,11 @@ using NodeProxy.Tests.Diff;
 
 // What a sync and a first packet cost against the real kernel, NodeProxy's layout beside
 // kube-proxy's; see docs/benchmarks.md for what a run showed.
+if (args.FirstOrDefault() == "inprocess")
+{
+    return InProcessRun.Run(args);
+}
+
 BenchOptions options;
 try
 {

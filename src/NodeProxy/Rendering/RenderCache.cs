@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using NodeProxy.Model;
 using NodeProxy.Net;
 using NodeProxy.RuleSets;
@@ -55,12 +56,25 @@ public sealed class RenderCache
 }
 
 /// <summary>One service port's contribution to the tables, replayable into the real builders.</summary>
-internal sealed record ServiceRules(TableBuilder Nat, TableBuilder Filter, Dispatch Dispatch)
+internal sealed record ServiceRules(
+    ImmutableArray<(string Chain, ImmutableArray<Rule> Rules)> Nat,
+    ImmutableArray<(string Chain, ImmutableArray<Rule> Rules)> Filter,
+    Dispatch Dispatch,
+    ImmutableArray<HairpinOwner> Hairpins)
 {
-    public void CopyTo(TableBuilder nat, TableBuilder filter, Dispatch dispatch)
+    public void CopyTo(TableBuilder nat, TableBuilder filter, Dispatch dispatch, List<HairpinOwner> hairpins)
     {
-        Nat.CopyTo(nat);
-        Filter.CopyTo(filter);
+        foreach (var (chain, rules) in Nat)
+        {
+            nat.Add(chain, rules);
+        }
+
+        foreach (var (chain, rules) in Filter)
+        {
+            filter.Add(chain, rules);
+        }
+
         Dispatch.CopyTo(dispatch);
+        hairpins.AddRange(Hairpins);
     }
 }

@@ -25,12 +25,14 @@ public static class Renderer
 
         var dispatch = new Dispatch(model.Family);
         var endpointComments = !IsLargeCluster(model);
+        var hairpins = new List<HairpinOwner>();
         if (cache is null)
         {
             var services = new ServiceRenderer(model, nat, filter, dispatch, endpointComments);
             foreach (var port in model.Services)
             {
                 services.Render(port);
+                hairpins.AddRange(HairpinOwner.Of(port));
             }
         }
         else
@@ -38,7 +40,7 @@ public static class Renderer
             cache.Begin(model, endpointComments);
             foreach (var port in model.Services)
             {
-                cache.For(port, p => RenderAlone(model, p, endpointComments)).CopyTo(nat, filter, dispatch);
+                cache.For(port, p => RenderAlone(model, p, endpointComments)).CopyTo(nat, filter, dispatch, hairpins);
             }
 
             cache.End();
@@ -47,7 +49,7 @@ public static class Renderer
         dispatch.WriteTo(nat);
         AddNodeTail(model, nat);
         HostPortRenderer.Render(model, nat);
-        AddHairpin(model, nat);
+        AddHairpin(model, nat, hairpins);
         AddPostrouting(model, nat);
         AddFilterFixedRules(model, filter);
         AddJumps(model, nat, filter);
@@ -56,9 +58,10 @@ public static class Renderer
 
     private static ServiceRules RenderAlone(NodeModel model, ServicePort port, bool endpointComments)
     {
-        var rules = new ServiceRules(new TableBuilder("nat"), new TableBuilder("filter"), new Dispatch(model.Family));
-        new ServiceRenderer(model, rules.Nat, rules.Filter, rules.Dispatch, endpointComments).Render(port);
-        return rules;
+        TableBuilder nat = new("nat"), filter = new("filter");
+        var dispatch = new Dispatch(model.Family);
+        new ServiceRenderer(model, nat, filter, dispatch, endpointComments).Render(port);
+        return new ServiceRules([.. nat.Chains()], [.. filter.Chains()], dispatch, [.. HairpinOwner.Of(port)]);
     }
 
     /// <summary>kube-proxy's threshold: past it, endpoint rules go without comments.</summary>
@@ -109,15 +112,12 @@ public static class Renderer
     /// kube-proxy checks this in each endpoint's chain; without such chains the check is made
     /// once, after DNAT, per local pod IP (at most the pods of this node).
     /// </summary>
-    private static void AddHairpin(NodeModel model, TableBuilder nat)
+    private static void AddHairpin(NodeModel model, TableBuilder nat, List<HairpinOwner> endpoints)
     {
         var owners = new SortedDictionary<UInt128, (IPAddress Address, string Owner)>();
-        foreach (var port in model.Services)
+        foreach (var endpoint in endpoints)
         {
-            foreach (var endpoint in port.ClusterEndpoints.Concat(port.LocalEndpoints).Where(e => e.IsLocal || e.NodeName is null))
-            {
-                owners.TryAdd(IpNet.ToBits(endpoint.Address), (endpoint.Address, $"{port.Name} -> {endpoint}"));
-            }
+            owners.TryAdd(IpNet.ToBits(endpoint.Address), (endpoint.Address, endpoint.Owner));
         }
 
         foreach (var mapping in model.HostPorts)
