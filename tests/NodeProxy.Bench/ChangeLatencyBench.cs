@@ -52,7 +52,8 @@ internal static class ChangeLatencyBench
         var syncer = new Syncer(
             [new FamilySyncer(new IptablesTool(IpFamily.V4, IptablesBackend.Nft, inNamespace)), new FamilySyncer(new IptablesTool(IpFamily.V6, IptablesBackend.Nft, inNamespace))],
             new ConntrackTool(inNamespace), NullLogger.Instance);
-        var loop = new SyncLoop(() => source.Snapshot() is { } s ? ModelBuilder.Build(s, config) : null, syncer, new SyncLoopOptions(), TimeProvider.System, NullLogger.Instance);
+        var models = new ModelCache();
+        var loop = new SyncLoop(() => source.Snapshot() is { } s ? ModelBuilder.Build(s, config, models) : null, syncer, new SyncLoopOptions(), TimeProvider.System, NullLogger.Instance);
 
         var latencies = new LatencyRecorder(capacity: total);
         var firstSync = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

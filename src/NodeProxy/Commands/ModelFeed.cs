@@ -14,6 +14,7 @@ namespace NodeProxy.Commands;
 /// </summary>
 internal sealed class ModelFeed(Func<(ClusterSnapshot Snapshot, ImmutableArray<Problem> Problems)?> read, NodeConfig config, ILogger log)
 {
+    private readonly ModelCache cache = new();
     private HashSet<Problem> reported = [];
 
     /// <summary>Each bad object (or bad part of one) the first time it is seen.</summary>
@@ -49,7 +50,7 @@ internal sealed class ModelFeed(Func<(ClusterSnapshot Snapshot, ImmutableArray<P
             return null;
         }
 
-        var model = ModelBuilder.Build(input.Snapshot, config);
+        var model = ModelBuilder.Build(input.Snapshot, config, cache);
         var problems = input.Problems.Concat(model.Problems).ToHashSet();
         foreach (var problem in problems.Where(p => !reported.Contains(p)))
         {

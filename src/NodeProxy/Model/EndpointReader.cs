@@ -27,6 +27,13 @@ internal sealed class EndpointReader
             .ToLookup(s => (s.Metadata!.NamespaceProperty ?? "default", s.Metadata!.Labels![ServiceNameLabel]));
     }
 
+    /// <summary>Slices grouped by the Service they belong to (their service-name label), in snapshot order.</summary>
+    public static Dictionary<(string Namespace, string Service), ImmutableArray<V1EndpointSlice>> ByService(IEnumerable<V1EndpointSlice> slices) =>
+        slices
+            .Where(s => s.Metadata?.Labels?.ContainsKey(ServiceNameLabel) == true)
+            .GroupBy(s => (s.Metadata!.NamespaceProperty ?? "default", s.Metadata!.Labels![ServiceNameLabel]))
+            .ToDictionary(g => g.Key, g => g.ToImmutableArray());
+
     public ImmutableArray<Endpoint> Read(ServiceDefinition service, PortDefinition port, IpFamily family)
     {
         var byAddress = new Dictionary<(string, int), Endpoint>();

@@ -10,19 +10,31 @@ public static class ModelBuilder
 {
     public const string ZoneLabel = WellKnownLabels.Zone;
 
-    public static ModelResult Build(ClusterSnapshot snapshot, NodeConfig config)
+    /// <param name="cache">Services unchanged since the previous build; see <see cref="ModelCache"/>.</param>
+    public static ModelResult Build(ClusterSnapshot snapshot, NodeConfig config, ModelCache? cache = null)
     {
         var problems = new List<Problem>();
         var node = snapshot.FindNode(config.NodeName);
         var zone = node?.Metadata?.Labels?.TryGetValue(ZoneLabel, out var z) == true ? z : null;
         var nodeIPs = config.NodeIPs.IsEmpty ? NodeAddresses(node) : config.NodeIPs;
-        var services = snapshot.Services
-            .Select(s => ServiceReader.Read(s, config, problems))
-            .OfType<ServiceDefinition>()
-            .OrderBy(s => s.Namespace, StringComparer.Ordinal)
-            .ThenBy(s => s.Name, StringComparer.Ordinal)
+        var slicesByService = EndpointReader.ByService(snapshot.EndpointSlices);
+        cache ??= new ModelCache();
+        cache.Begin(config, zone);
+        var entries = new List<ModelCache.Entry>(snapshot.Services.Length);
+        foreach (var service in snapshot.Services)
+        {
+            var key = (service.Metadata?.NamespaceProperty ?? "default", service.Metadata?.Name ?? "");
+            var slices = slicesByService.TryGetValue(key, out var found) ? found : [];
+            entries.Add(cache.For(service, slices, () => Read(service, slices, config, zone)));
+        }
+
+        cache.End();
+        var services = entries
+            .Where(e => e.Definition is not null)
+            .OrderBy(e => e.Definition!.Namespace, StringComparer.Ordinal)
+            .ThenBy(e => e.Definition!.Name, StringComparer.Ordinal)
             .ToList();
-        var endpoints = new EndpointReader(snapshot.EndpointSlices, config.NodeName, problems);
+        problems.AddRange(entries.SelectMany(e => e.Problems));
 
         NodeModel ForFamily(IpFamily family) => new(family, config.NodeName, config.MasqueradeMark)
         {
@@ -31,13 +43,29 @@ public static class ModelBuilder
             MasqueradeAll = config.MasqueradeAll,
             NodePortIPs = NodePortIPs(config, nodeIPs, family),
             LocalhostNodePorts = config.LocalhostNodePorts && family == IpFamily.V4,
-            Services = [.. services.SelectMany(s => ServicePorts(s, family, endpoints, config.NodeName, zone))],
+            Services = [.. services.SelectMany(e => family == IpFamily.V4 ? e.V4 : e.V6)],
             HostPorts = HostPortReader.Read(snapshot.Pods, config.NodeName, family, problems),
         };
 
         var v4 = ForFamily(IpFamily.V4);
         var v6 = ForFamily(IpFamily.V6);
         return new ModelResult(v4, v6, [.. problems.Distinct()]);
+    }
+
+    /// <summary>One Service and its slices, read on their own: problems included, so a cached entry reports them again.</summary>
+    private static ModelCache.Entry Read(k8s.Models.V1Service service, ImmutableArray<k8s.Models.V1EndpointSlice> slices, NodeConfig config, string? zone)
+    {
+        var problems = new List<Problem>();
+        var definition = ServiceReader.Read(service, config, problems);
+        if (definition is null)
+        {
+            return new ModelCache.Entry(slices, null, [], [], [.. problems]);
+        }
+
+        var endpoints = new EndpointReader(slices, config.NodeName, problems);
+        ImmutableArray<ServicePort> v4 = [.. ServicePorts(definition, IpFamily.V4, endpoints, config.NodeName, zone)];
+        ImmutableArray<ServicePort> v6 = [.. ServicePorts(definition, IpFamily.V6, endpoints, config.NodeName, zone)];
+        return new ModelCache.Entry(slices, definition, v4, v6, [.. problems]);
     }
 
     private static IEnumerable<ServicePort> ServicePorts(ServiceDefinition service, IpFamily family, EndpointReader endpoints, string nodeName, string? zone)

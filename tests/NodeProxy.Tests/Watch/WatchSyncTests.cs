@@ -35,7 +35,8 @@ public sealed class WatchSyncTests(ITestOutputHelper output)
         var config = new NodeConfig("node-1") { ClusterCidrs = [IpNet.Parse("10.244.0.0/16")] };
         var tables = new IptablesTool(IpFamily.V4, IptablesBackend.Nft, ["ip", "netns", "exec", ns.Name]);
         var syncer = new Syncer([new FamilySyncer(tables)], new ConntrackTool(["ip", "netns", "exec", ns.Name]), NullLogger.Instance);
-        var loop = new SyncLoop(() => source.Snapshot() is { } s ? ModelBuilder.Build(s, config) : null, syncer, new SyncLoopOptions(), TimeProvider.System, NullLogger.Instance);
+        var models = new ModelCache();
+        var loop = new SyncLoop(() => source.Snapshot() is { } s ? ModelBuilder.Build(s, config, models) : null, syncer, new SyncLoopOptions(), TimeProvider.System, NullLogger.Instance);
         var reports = new ConcurrentQueue<SyncReport>();
         var latencies = new LatencyRecorder();
         var singles = new LatencyRecorder();
