@@ -53,6 +53,22 @@ foreach (var backend in options.Backends.Select(b => b == "nft" ? IptablesBacken
 
 var firstPacket = await FirstPacketRun.RunAsync(options, stop.Token);
 var extra = new List<string>();
+var memory = new List<AgentMemory>();
+foreach (var services in options.Rss)
+{
+    memory.Add(await AgentRssBench.MeasureAsync(services, stop.Token));
+    Console.Error.WriteLine($"  agent memory N={services}: RSS {memory[^1].RssBytes >> 20} MiB, peak {memory[^1].PeakRssBytes >> 20} MiB, first sync {memory[^1].FirstSync.TotalSeconds:F1} s");
+}
+
+var latencies = new List<LatencyResult>();
+foreach (var services in options.Latency)
+{
+    latencies.Add(await ChangeLatencyBench.MeasureAsync(services, 100, TimeSpan.FromSeconds(20), stop.Token));
+    Console.Error.WriteLine($"  latency N={services}: p50 {latencies[^1].P50.TotalMilliseconds:F0} ms, p99 {latencies[^1].P99.TotalMilliseconds:F0} ms");
+}
+
+extra.Add(ScaleReport.Memory(memory));
+extra.Add(ScaleReport.Latency(latencies));
 
 var command = $"dotnet run -c Release --project tests/NodeProxy.Bench -- {string.Join(' ', args)}";
 var report = ScaleReport.Write(machine, command, started, clock.Elapsed, (loadAtStart, MachineInfo.LoadAverage()), options, new ScaleResults(runs, firstPacket, extra));

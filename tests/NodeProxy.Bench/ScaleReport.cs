@@ -102,6 +102,37 @@ internal static class ScaleReport
         return text.ToString().TrimEnd();
     }
 
+    public static string Memory(IReadOnlyList<AgentMemory> runs)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("## The agent's memory holding N services").AppendLine();
+        text.AppendLine("`nodeproxy run --source <manifests>` on iptables-nft in a namespace; RSS read from /proc 5 s after its first sync.").AppendLine();
+        text.AppendLine("| N | RSS | Peak RSS (VmHWM) | Start to first sync done |");
+        text.AppendLine("|---:|---:|---:|---:|");
+        foreach (var run in runs)
+        {
+            text.AppendLine($"| {Size(run.Services)} | {run.RssBytes >> 20} MiB | {run.PeakRssBytes >> 20} MiB | {Seconds(run.FirstSync)} |");
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    public static string Latency(IReadOnlyList<LatencyResult> runs)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("## Change-to-kernel latency under a steady stream of changes").AppendLine();
+        text.AppendLine("Fake API server -> informers -> sync loop (default periods) -> iptables-nft, both families; one EndpointSlice write every 1/rate s; "
+            + "latency from the write (the slice's trigger-time annotation) to the end of the restore that applied it.").AppendLine();
+        text.AppendLine("| N | Changes/s | Changes | Syncs | p50 | p99 | max |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var run in runs)
+        {
+            text.AppendLine($"| {Size(run.Services)} | {run.ChangesPerSecond} | {run.Changes} | {run.Syncs} | {Ms(run.P50)} ms | {Ms(run.P99)} ms | {Ms(run.Max)} ms |");
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
     private static string HowToRead(int repeat) => $"""
         ## How to read this
 
