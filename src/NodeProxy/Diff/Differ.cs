@@ -29,7 +29,7 @@ public static class Differ
         var after = ImmutableDictionary.CreateBuilder<string, TableState>();
         foreach (var table in wanted.Tables)
         {
-            var section = DiffTable(current.Table(table.Name), table, full, stagingLimit is not null);
+            var section = DiffTable(current.Table(table.Name), table, full, stagingLimit);
             AppendStaged(text, table.Name, section.Staged, stagingLimit ?? int.MaxValue);
             Append(text, table.Name, section);
             written += section.Written;
@@ -41,7 +41,7 @@ public static class Differ
         // A table NodeProxy no longer writes at all: remove what it left there.
         foreach (var (name, state) in current.Tables.Where(t => !wantedTables.Contains(t.Key)).OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            var section = DiffTable(state, new Table(name, [], []), full, staging: false);
+            var section = DiffTable(state, new Table(name, [], []), full, stagingLimit: null);
             Append(text, name, section);
             deleted += section.Deleted;
             edited += section.Edited;
@@ -57,8 +57,9 @@ public static class Differ
         public List<StagedChain> Staged { get; init; } = [];
     }
 
-    private static Section DiffTable(TableState current, Table wanted, bool full, bool staging)
+    private static Section DiffTable(TableState current, Table wanted, bool full, int? stagingLimit)
     {
+        var staging = stagingLimit is not null;
         List<string> declarations = [], rules = [], deletions = [];
         List<StagedChain> staged = [];
         int written = 0, edited = 0, kept = 0;
@@ -103,6 +104,19 @@ public static class Differ
             declarations.Add($":{chain.Name} - [0:0]");
             rules.AddRange(whole);
             written++;
+        }
+
+        if (staged.Count <= stagingLimit)
+        {
+            // Too few to be worth a transaction of their own: each commit costs a validation of
+            // the whole table in the kernel (~80 ms at 10k services), so they join the switch-over.
+            foreach (var chain in staged)
+            {
+                declarations.Add($":{chain.Name} - [0:0]");
+                rules.AddRange(chain.Specs.Select(spec => $"-A {chain.Name} {spec}"));
+            }
+
+            staged.Clear();
         }
 
         // Every current chain still wanted: nothing is stale, and the scan below is skipped.

@@ -59,6 +59,19 @@ public sealed class StagingTests
     }
 
     [Fact]
+    public void ANewServiceIsWrittenInTheSwitchOverNotInATransactionOfItsOwn()
+    {
+        // Every transaction makes the kernel re-validate the table: a few new chains are not worth one.
+        var model = SyntheticModel.Create(300);
+        var added = Renderer.Render(model with { Services = model.Services.Add(SyntheticModel.Service(300)) });
+
+        var batch = Differ.Diff(KernelTables.From(Wanted), added, stagingLimit: 20);
+
+        Assert.Single(Transactions(batch.Text));
+        Assert.Equal(1, batch.ChainsWritten);
+    }
+
+    [Fact]
     public void AFullResyncWritesUnchangedChainsAheadAndChangedOnesInTheSwitchOver()
     {
         var kernel = KernelTables.From(Wanted);
