@@ -8,6 +8,7 @@ namespace NodeProxy.Bench;
 internal sealed record BenchOptions(
     IReadOnlyList<int> Services,
     int BaselineMax,
+    TimeSpan BaselineLimit,
     IReadOnlyList<string> Backends,
     IReadOnlyList<int> FirstPacket,
     int Connections,
@@ -20,7 +21,7 @@ internal sealed record BenchOptions(
     public static readonly ClusterMix Mix = new(NodePortEvery: 3, AffinityEvery: 50, LocalEvery: 10);
 
     public const string Usage = """
-        usage: nodeproxy-bench scale [--services 1000,10000,30000] [--baseline-max 10000] [--backends nft,legacy]
+        usage: nodeproxy-bench scale [--services 1000,10000,30000] [--baseline-max 10000] [--baseline-limit 600] [--backends nft,legacy]
                                      [--first-packet 10,10000] [--connections 2000] [--repeat 3]
                                      [--rss 10000] [--latency 1000,10000] [--out docs/benchmarks/results.md]
         (an empty list, e.g. --rss "", skips that part)
@@ -34,7 +35,7 @@ internal sealed record BenchOptions(
             throw new ArgumentException(Usage);
         }
 
-        var options = new BenchOptions([1_000, 10_000, 30_000], 10_000, ["nft", "legacy"], [10, 10_000], 2_000, 3, [10_000], [1_000, 10_000], "docs/benchmarks/results.md");
+        var options = new BenchOptions([1_000, 10_000, 30_000], 10_000, TimeSpan.FromSeconds(600), ["nft", "legacy"], [10, 10_000], 2_000, 3, [10_000], [1_000, 10_000], "docs/benchmarks/results.md");
         for (var i = 1; i < args.Length; i += 2)
         {
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value\n{Usage}");
@@ -42,6 +43,7 @@ internal sealed record BenchOptions(
             {
                 "--services" => options with { Services = Numbers(value) },
                 "--baseline-max" => options with { BaselineMax = int.Parse(value) },
+                "--baseline-limit" => options with { BaselineLimit = TimeSpan.FromSeconds(int.Parse(value)) },
                 "--backends" => options with { Backends = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries)] },
                 "--first-packet" => options with { FirstPacket = Numbers(value) },
                 "--connections" => options with { Connections = int.Parse(value) },

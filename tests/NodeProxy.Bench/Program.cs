@@ -46,7 +46,7 @@ foreach (var backend in options.Backends.Select(b => b == "nft" ? IptablesBacken
         runs.Add(await new RestoreBench(backend, model, options.Repeat, stop.Token).RunAsync());
         if (services <= options.BaselineMax)
         {
-            runs.Add(await new KubeProxyBench(backend, model, options.Repeat, stop.Token).RunAsync());
+            runs.Add(await new KubeProxyBench(backend, model, options.Repeat, options.BaselineLimit, stop.Token).RunAsync());
         }
     }
 }

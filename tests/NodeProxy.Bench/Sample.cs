@@ -9,6 +9,9 @@ internal sealed record Sample(string Scenario, long? Bytes, int? Lines, IReadOnl
 
     /// <summary>What <see cref="Bytes"/> counts: the batch written, or what the process allocated.</summary>
     public string BytesMeaning { get; init; } = "written";
+
+    /// <summary>Stopped before it finished: <see cref="Times"/> is a lower bound.</summary>
+    public bool Unfinished { get; init; }
 }
 
 /// <summary>All scenarios of one layout on one backend at one service count.</summary>

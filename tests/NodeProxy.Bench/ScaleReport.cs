@@ -58,8 +58,10 @@ internal static class ScaleReport
             var npChange = np.Find(Scenarios.EndpointChange)!;
             var kpCold = kp?.Find(Scenarios.Cold);
             var kpChange = kp?.Find(Scenarios.EndpointChange);
-            var ratio = kpCold is null ? "-" : $"1/{(kpCold.Median / npCold.Median).ToString("F0", CultureInfo.InvariantCulture)}";
-            text.AppendLine($"| {np.Backend} | {Size(np.Services)} | {Seconds(npCold.Median)} | {(kpCold is null ? "not run" : Seconds(kpCold.Median))} | {ratio} "
+            var over = kpCold?.Unfinished == true ? "> " : "";
+            var ratio = kpCold is null ? "-" : $"{(over.Length > 0 ? "< " : "")}1/{(kpCold.Median / npCold.Median).ToString("F0", CultureInfo.InvariantCulture)}";
+            var kpText = kpCold is null ? "not run" : $"{over}{Seconds(kpCold.Median)}{(over.Length > 0 ? " (stopped unfinished)" : "")}";
+            text.AppendLine($"| {np.Backend} | {Size(np.Services)} | {Seconds(npCold.Median)} | {kpText} | {ratio} "
                 + $"| {Count(npChange.Bytes)} | {Count(kpChange?.Bytes)} | {Time(npChange)} | {(kpChange is null ? "-" : Time(kpChange))} |");
         }
 
