@@ -26,6 +26,12 @@ internal static class InProcessRun
             rest.RemoveRange(outAt, 2);
         }
 
+        if (!rest.Contains("--filter"))
+        {
+            // Without one BenchmarkDotNet asks on the console which benchmarks to run.
+            rest.AddRange(["--filter", "*"]);
+        }
+
         var artifacts = Path.Combine(Path.GetTempPath(), $"nodeproxy-bdn-{Environment.ProcessId}");
         // Few iterations: a cold sync at 30k services takes seconds, and the spread is reported anyway.
         var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(2).WithIterationCount(6);
@@ -56,7 +62,10 @@ internal static class InProcessRun
         }
         finally
         {
-            Directory.Delete(artifacts, recursive: true);
+            if (Directory.Exists(artifacts))
+            {
+                Directory.Delete(artifacts, recursive: true);
+            }
         }
     }
 }

@@ -28,6 +28,11 @@ public static class ChainNames
     /// <summary>Second-level dispatch: service IPs whose last byte is <paramref name="bucket"/>.</summary>
     public static string ServiceBucket(int bucket) => $"NP-SVCS-{bucket:X2}";
 
+    /// <summary>Hairpin check split by the pod IP's last byte: high nibble, then the whole byte.</summary>
+    public static string HairpinBucket(int highNibble) => $"NP-HAIRPIN-{highNibble:X1}";
+
+    public static string HairpinBucket(byte lastByte) => $"NP-HAIRPIN-{lastByte:X2}";
+
     public static string ClusterChain(ServicePort port) => "NP-SVC-" + PortHash(port);
 
     public static string LocalChain(ServicePort port) => "NP-SVL-" + PortHash(port);

@@ -54,13 +54,16 @@ internal sealed class Dispatch(IpFamily family)
         }
     }
 
-    private IpNet BucketMatch(int bucket)
+    private IpNet BucketMatch(int bucket) => LastByte(family, (byte)bucket, 0xff);
+
+    /// <summary>"-d 0.0.0.V/0.0.0.M": the bits of the address's last byte that <paramref name="mask"/> keeps equal <paramref name="value"/>.</summary>
+    public static IpNet LastByte(IpFamily family, byte value, byte mask)
     {
         var length = family == IpFamily.V4 ? 4 : 16;
         var address = new byte[length];
-        var mask = new byte[length];
-        address[^1] = (byte)bucket;
-        mask[^1] = 0xff;
-        return IpNet.WithMask(new IPAddress(address), new IPAddress(mask));
+        var bits = new byte[length];
+        address[^1] = value;
+        bits[^1] = mask;
+        return IpNet.WithMask(new IPAddress(address), new IPAddress(bits));
     }
 }

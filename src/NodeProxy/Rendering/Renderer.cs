@@ -125,11 +125,41 @@ public static class Renderer
             owners.TryAdd(IpNet.ToBits(mapping.PodIP), (mapping.PodIP, $"{mapping.PodRef} hostPort {mapping.HostPort}"));
         }
 
-        foreach (var (address, owner) in owners.Values)
+        Rule Masquerade(IPAddress address, string owner) =>
+            RuleBuilder.Commented($"hairpin {owner}", new MasqueradeTarget()).From(address).To(address);
+        if (owners.Count <= HairpinFlatMax)
         {
-            nat.Add(ChainNames.Hairpin, RuleBuilder.Commented($"hairpin {owner}", new MasqueradeTarget()).From(address).To(address));
+            foreach (var (address, owner) in owners.Values)
+            {
+                nat.Add(ChainNames.Hairpin, Masquerade(address, owner));
+            }
+
+            return;
+        }
+
+        // Every DNATed connection walks this chain once: with many local pods, two levels of 16
+        // by the destination's last byte keep that walk to ~32 rules plus a handful.
+        var family = model.Family;
+        foreach (var high in owners.Values.GroupBy(o => o.Address.GetAddressBytes()[^1] >> 4))
+        {
+            var highChain = ChainNames.HairpinBucket(high.Key);
+            nat.Add(ChainNames.Hairpin, RuleBuilder.Commented($"hairpin: pod IPs whose last byte is 0x{high.Key:X1}_", new JumpTarget(highChain))
+                .To(Dispatch.LastByte(family, (byte)(high.Key << 4), 0xf0)));
+            foreach (var low in high.GroupBy(o => o.Address.GetAddressBytes()[^1]))
+            {
+                var lowChain = ChainNames.HairpinBucket(low.Key);
+                nat.Add(highChain, RuleBuilder.Commented($"hairpin: pod IPs whose last byte is 0x{low.Key:X2}", new JumpTarget(lowChain))
+                    .To(Dispatch.LastByte(family, low.Key, 0xff)));
+                foreach (var (address, owner) in low)
+                {
+                    nat.Add(lowChain, Masquerade(address, owner));
+                }
+            }
         }
     }
+
+    /// <summary>Up to this many local pod IPs NP-HAIRPIN is one flat list (what small nodes and the golden files have).</summary>
+    public const int HairpinFlatMax = 32;
 
     private static void AddPostrouting(NodeModel model, TableBuilder nat)
     {
