@@ -22,7 +22,7 @@ internal static class ScaleReport
         text.AppendLine($"- Date: {started.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)}; the run took {took.TotalMinutes.ToString("F1", CultureInfo.InvariantCulture)} min");
         text.AppendLine($"- Load average (1/5/15 min) at start: {load.Start}; at end: {load.End}");
         text.AppendLine($"- Command: `{command}`");
-        text.AppendLine($"- Clusters: `SyntheticModel.Create(N, mix: {BenchOptions.Mix})`: N services x 10 endpoints, {BenchOptions.Mix}; IPv4; a fresh `ip netns` per layout, backend and size").AppendLine();
+        text.AppendLine($"- Clusters: `SyntheticModel.Create(N, mix: BenchOptions.Mix)`: N services x 10 endpoints, {BenchOptions.Mix}; IPv4; a fresh `ip netns` per layout, backend and size").AppendLine();
 
         text.AppendLine(SideBySide(results.Runs)).AppendLine();
         foreach (var run in results.Runs.Where(r => r.Layout == Layouts.NodeProxy).GroupBy(r => r.Backend))

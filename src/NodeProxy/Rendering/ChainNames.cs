@@ -33,6 +33,9 @@ public static class ChainNames
 
     public static string HairpinBucket(byte lastByte) => $"NP-HAIRPIN-{lastByte:X2}";
 
+    /// <summary>Health check node ports in one block of <see cref="Renderer.HealthPortBlock"/> ports.</summary>
+    public static string HealthPortBucket(int block) => $"NP-HCPORTS-{block:X3}";
+
     public static string ClusterChain(ServicePort port) => "NP-SVC-" + PortHash(port);
 
     public static string LocalChain(ServicePort port) => "NP-SVL-" + PortHash(port);

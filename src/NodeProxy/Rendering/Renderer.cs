@@ -50,6 +50,7 @@ public static class Renderer
         AddNodeTail(model, nat);
         HostPortRenderer.Render(model, nat);
         AddHairpin(model, nat, hairpins);
+        SplitHealthPorts(filter);
         AddPostrouting(model, nat);
         AddFilterFixedRules(model, filter);
         AddJumps(model, nat, filter);
@@ -157,6 +158,43 @@ public static class Renderer
             }
         }
     }
+
+    /// <summary>
+    /// Every packet into the node walks filter NP-NODEPORTS (not only new connections: kube-proxy's
+    /// rule is the same), one ACCEPT per eTP=Local health check port. Past
+    /// <see cref="HealthPortsFlatMax"/> of them they are split into fixed blocks of ports, so a
+    /// packet walks one rule per block in use plus one block, and a port's rule never moves.
+    /// </summary>
+    private static void SplitHealthPorts(TableBuilder filter)
+    {
+        var rules = filter.Take(ChainNames.NodePorts);
+        if (rules.Length <= HealthPortsFlatMax || rules.Any(r => !r.Matches.OfType<DestinationPortMatch>().Any()))
+        {
+            foreach (var rule in rules)
+            {
+                filter.Add(ChainNames.NodePorts, rule);
+            }
+
+            return;
+        }
+
+        foreach (var block in rules.GroupBy(r => r.Matches.OfType<DestinationPortMatch>().First().Port / HealthPortBlock).OrderBy(b => b.Key))
+        {
+            var chain = ChainNames.HealthPortBucket(block.Key);
+            var from = block.Key * HealthPortBlock;
+            filter.Add(ChainNames.NodePorts, RuleBuilder.Commented($"health check node ports {from}-{from + HealthPortBlock - 1}", new JumpTarget(chain))
+                .Proto(Protocol.Tcp)
+                .And(new DestinationPortRangeMatch(Protocol.Tcp, from, from + HealthPortBlock - 1)));
+            foreach (var rule in block)
+            {
+                filter.Add(chain, rule);
+            }
+        }
+    }
+
+    public const int HealthPortsFlatMax = 32;
+
+    public const int HealthPortBlock = 64;
 
     /// <summary>Up to this many local pod IPs NP-HAIRPIN is one flat list (what small nodes and the golden files have).</summary>
     public const int HairpinFlatMax = 32;

@@ -37,6 +37,15 @@ internal sealed class TableBuilder(string name)
         chains[chain].Add(rules);
     }
 
+    /// <summary>Removes and returns a chain's rules (the chain stays declared), to lay them out again.</summary>
+    public ImmutableArray<Rule> Take(string chain)
+    {
+        Declare(chain);
+        var rules = chains[chain].Build();
+        chains[chain] = new Parts();
+        return rules;
+    }
+
     public void Jump(string builtin, Rule rule) => jumps.Add(new BuiltinJump(builtin, rule));
 
     /// <summary>Each chain with its rules so far, in declaration order (for the render cache).</summary>

@@ -26,6 +26,12 @@ public sealed record DestinationPortMatch(Protocol Protocol, int Port) : Match
     public override string Render() => $"-m {Protocol.Name()} --dport {Port}";
 }
 
+/// <summary>"-m tcp --dport FROM:TO", both ends included.</summary>
+public sealed record DestinationPortRangeMatch(Protocol Protocol, int From, int To) : Match
+{
+    public override string Render() => $"-m {Protocol.Name()} --dport {From}:{To}";
+}
+
 public sealed record AddrTypeLocalMatch(bool OfSource, bool Negated = false) : Match
 {
     public override string Render() =>

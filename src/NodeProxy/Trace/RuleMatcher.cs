@@ -44,6 +44,7 @@ internal sealed class RuleMatcher(Packet packet, TraceContext context, bool affi
     {
         CommentMatch => true,
         DestinationPortMatch port => port.Protocol == packet.Protocol && port.Port == flow.DestinationPort,
+        DestinationPortRangeMatch range => range.Protocol == packet.Protocol && flow.DestinationPort >= range.From && flow.DestinationPort <= range.To,
         AddrTypeLocalMatch addrType => context.IsLocal(addrType.OfSource ? packet.Source : flow.Destination) != addrType.Negated,
         MarkMatch mark => ((flow.Mark & mark.Mark) == mark.Mark) != mark.Negated,
         ConntrackStateMatch conntrack => AnyStateHolds(conntrack.States, flow) != conntrack.Negated,

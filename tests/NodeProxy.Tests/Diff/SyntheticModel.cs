@@ -12,8 +12,8 @@ namespace NodeProxy.Tests.Diff;
 internal sealed record ClusterMix(int NodePortEvery = 3, int AffinityEvery = 7, int LocalEvery = 0)
 {
     public override string ToString() =>
-        $"every {NodePortEvery}th a NodePort, every {AffinityEvery}th ClientIP affinity"
-        + (LocalEvery > 0 ? $", every {LocalEvery}th a NodePort with externalTrafficPolicy Local (2 of its endpoints on this node)" : "");
+        $"1 in {NodePortEvery} a NodePort, 1 in {AffinityEvery} with ClientIP affinity"
+        + (LocalEvery > 0 ? $", 1 in {LocalEvery} a NodePort with externalTrafficPolicy Local (2 of its endpoints on this node)" : "");
 }
 
 /// <summary>A node model of N services x 10 endpoints, mixed as <see cref="ClusterMix"/> says.</summary>
