@@ -13,15 +13,13 @@ namespace NodeProxy.Diff;
 /// </summary>
 public static class Differ
 {
-    /// <param name="full">Rewrite every chain whole, whatever the current state says: repairs drift.</param>
     /// <param name="stagingLimit">
-    /// When set, chains no packet can reach yet (new ones, and in a full resync the ones the kernel
-    /// already holds unchanged) are written ahead in transactions of at most this many chains; the
+    /// When set, chains no packet can reach yet (new ones) are written ahead in transactions of at most this many chains; the
     /// last transaction switches over everything a packet can see. iptables-nft-restore resolves
     /// each rule's chain against a list of every chain its transaction names, so one transaction
     /// of N chains costs O(rules x N): at 10k services that is most of a cold load.
     /// </param>
-    public static RestoreBatch Diff(KernelTables current, RuleSet wanted, bool full = false, int? stagingLimit = null)
+    public static RestoreBatch Diff(KernelTables current, RuleSet wanted, int? stagingLimit = null)
     {
         var text = new StringBuilder();
         int written = 0, deleted = 0, edited = 0;
@@ -29,7 +27,7 @@ public static class Differ
         var after = ImmutableDictionary.CreateBuilder<string, TableState>();
         foreach (var table in wanted.Tables)
         {
-            var section = DiffTable(current.Table(table.Name), table, full, stagingLimit);
+            var section = DiffTable(current.Table(table.Name), table, stagingLimit);
             AppendStaged(text, table.Name, section.Staged, stagingLimit ?? int.MaxValue);
             Append(text, table.Name, section);
             written += section.Written;
@@ -41,7 +39,7 @@ public static class Differ
         // A table NodeProxy no longer writes at all: remove what it left there.
         foreach (var (name, state) in current.Tables.Where(t => !wantedTables.Contains(t.Key)).OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            var section = DiffTable(state, new Table(name, [], []), full, stagingLimit: null);
+            var section = DiffTable(state, new Table(name, [], []), stagingLimit: null);
             Append(text, name, section);
             deleted += section.Deleted;
             edited += section.Edited;
@@ -57,7 +55,7 @@ public static class Differ
         public List<StagedChain> Staged { get; init; } = [];
     }
 
-    private static Section DiffTable(TableState current, Table wanted, bool full, int? stagingLimit)
+    private static Section DiffTable(TableState current, Table wanted, int? stagingLimit)
     {
         var staging = stagingLimit is not null;
         List<string> declarations = [], rules = [], deletions = [];
@@ -74,15 +72,14 @@ public static class Differ
                 kept++;
             }
 
-            var same = exists && SameSpecs(chain.Rules, currentRules);
-            if (same && !full)
+            if (exists && SameSpecs(chain.Rules, currentRules))
             {
                 continue;
             }
 
-            var wantedRules = same ? currentRules : [.. chain.Rules.Select(r => r.RenderSpec())];
+            ImmutableArray<string> wantedRules = [.. chain.Rules.Select(r => r.RenderSpec())];
             after[chain.Name] = wantedRules;
-            if (staging && (!exists || same))
+            if (staging && !exists)
             {
                 staged.Add(new StagedChain(chain.Name, wantedRules, [.. chain.Rules.Select(r => r.Target).OfType<JumpTarget>().Select(j => j.Chain)]));
                 written++;
@@ -90,7 +87,7 @@ public static class Differ
             }
 
             var whole = wantedRules.Select(spec => $"-A {chain.Name} {spec}").ToList();
-            if (!full && exists)
+            if (exists)
             {
                 var edits = RuleEdits.Compute(chain.Name, currentRules, wantedRules);
                 if (edits is not null && Size(edits) < Size(whole) + chain.Name.Length + 10)

@@ -46,23 +46,8 @@ public sealed class ModelCache
 
     internal void End() => (previous, current) = (current, previous);
 
-    private static bool SameSlices(ImmutableArray<V1EndpointSlice> a, ImmutableArray<V1EndpointSlice> b)
-    {
-        if (a.Length != b.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < a.Length; i++)
-        {
-            if (!ReferenceEquals(a[i], b[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static bool SameSlices(ImmutableArray<V1EndpointSlice> a, ImmutableArray<V1EndpointSlice> b) =>
+        a.SequenceEqual<V1EndpointSlice, V1EndpointSlice>(b, ReferenceEqualityComparer.Instance);
 
     /// <summary>What one Service (with these slices) contributes to the model.</summary>
     internal sealed record Entry(

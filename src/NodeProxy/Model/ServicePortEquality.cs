@@ -40,21 +40,5 @@ public sealed class ServicePortEquality : IEqualityComparer<ServicePort>
         return a.SequenceEqual(b);
     }
 
-    private static bool Same<T>(ImmutableArray<T> a, ImmutableArray<T> b, Func<T, T, bool> same)
-    {
-        if (a.Length != b.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < a.Length; i++)
-        {
-            if (!same(a[i], b[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static bool Same<T>(ImmutableArray<T> a, ImmutableArray<T> b, Func<T, T, bool> same) => a.SequenceEqual(b, same);
 }

@@ -26,25 +26,15 @@ public static class Renderer
         var dispatch = new Dispatch(model.Family);
         var endpointComments = !IsLargeCluster(model);
         var hairpins = new List<HairpinOwner>();
-        if (cache is null)
+        // A one-off render goes through a cache of its own: one way to render a port, not two.
+        cache ??= new RenderCache();
+        cache.Begin(model, endpointComments);
+        foreach (var port in model.Services)
         {
-            var services = new ServiceRenderer(model, nat, filter, dispatch, endpointComments);
-            foreach (var port in model.Services)
-            {
-                services.Render(port);
-                hairpins.AddRange(HairpinOwner.Of(port));
-            }
+            cache.For(port, p => RenderAlone(model, p, endpointComments)).CopyTo(nat, filter, dispatch, hairpins);
         }
-        else
-        {
-            cache.Begin(model, endpointComments);
-            foreach (var port in model.Services)
-            {
-                cache.For(port, p => RenderAlone(model, p, endpointComments)).CopyTo(nat, filter, dispatch, hairpins);
-            }
 
-            cache.End();
-        }
+        cache.End();
 
         dispatch.WriteTo(nat);
         AddNodeTail(model, nat);
@@ -170,11 +160,7 @@ public static class Renderer
         var rules = filter.Take(ChainNames.NodePorts);
         if (rules.Length <= HealthPortsFlatMax || rules.Any(r => !r.Matches.OfType<DestinationPortMatch>().Any()))
         {
-            foreach (var rule in rules)
-            {
-                filter.Add(ChainNames.NodePorts, rule);
-            }
-
+            filter.Add(ChainNames.NodePorts, rules);
             return;
         }
 

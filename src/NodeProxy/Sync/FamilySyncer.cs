@@ -33,7 +33,7 @@ public sealed class FamilySyncer(IRuleTables tables)
         var clock = Stopwatch.StartNew();
         var readKernel = full || applied is null;
         var current = readKernel ? SaveParser.Parse(await tables.SaveAsync(cancel)) : applied!;
-        var batch = Differ.Diff(current, wanted, full: false, tables.StagingLimit);
+        var batch = Differ.Diff(current, wanted, tables.StagingLimit);
         if (!batch.IsEmpty)
         {
             try

@@ -60,16 +60,6 @@ public sealed class DiffSizeTests(ITestOutputHelper output)
         Assert.Contains("-D NP-NODEPORTS ", batch.Text, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void AFullResyncRewritesEveryChain()
-    {
-        var wanted = Renderer.Render(Large);
-
-        var batch = Differ.Diff(Applied, wanted, full: true);
-
-        Assert.Equal(wanted.Tables.Sum(t => t.Chains.Length), batch.ChainsWritten);
-    }
-
     /// <summary>The batch from the applied 10k model to <paramref name="changed"/>, checked against the budget.</summary>
     private RestoreBatch DiffWithinBudget(NodeModel changed)
     {

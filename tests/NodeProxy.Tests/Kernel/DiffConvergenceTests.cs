@@ -31,7 +31,7 @@ public sealed class DiffConvergenceTests
         {
             var wanted = Render(name, family);
             var before = SaveParser.Parse(await ns.RunAsync($"{tool}-{backend}-save", []));
-            var batch = Differ.Diff(before, wanted, full: name == "clusterip" && stagingLimit is not null, stagingLimit);
+            var batch = Differ.Diff(before, wanted, stagingLimit);
             if (!batch.IsEmpty)
             {
                 await ns.RunAsync($"{tool}-{backend}-restore", ["--noflush", "--wait"], batch.Text);
