@@ -64,8 +64,15 @@ public static class Differ
         // Built from the current state, so a sync that changes a few chains pays for those only:
         // at 10k services a rebuild of every chain's entry costs more than the rest of the diff.
         var after = current.Chains.ToBuilder();
+        var applied = new AppliedChains(current.Source);
         foreach (var chain in wanted.Chains)
         {
+            if (applied.Contains(chain))
+            {
+                kept++;
+                continue;
+            }
+
             var exists = current.Chains.TryGetValue(chain.Name, out var currentRules);
             if (exists)
             {
@@ -134,7 +141,7 @@ public static class Differ
 
         var wantedJumps = wanted.Jumps.Select(j => new JumpRule(j.BuiltinChain, j.Rule.RenderSpec())).ToImmutableArray();
         edited += DiffJumps(current.Jumps, wantedJumps, rules);
-        return new Section(declarations, rules, deletions, written, stale.Count, edited) { After = new TableState(after.ToImmutable(), wantedJumps), Staged = staged };
+        return new Section(declarations, rules, deletions, written, stale.Count, edited) { After = new TableState(after.ToImmutable(), wantedJumps).Holding(wanted), Staged = staged };
     }
 
     /// <summary>Jumps are ensured, never duplicated: extra copies and unwanted jumps are deleted.</summary>

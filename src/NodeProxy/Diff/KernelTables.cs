@@ -20,12 +20,26 @@ public sealed record KernelTables(ImmutableDictionary<string, TableState> Tables
         t => t.Name,
         t => new TableState(
             t.Chains.ToImmutableDictionary(c => c.Name, c => c.Rules.Select(r => r.RenderSpec()).ToImmutableArray()),
-            [.. t.Jumps.Select(j => new JumpRule(j.BuiltinChain, j.Rule.RenderSpec()))])));
+            [.. t.Jumps.Select(j => new JumpRule(j.BuiltinChain, j.Rule.RenderSpec()))]).Holding(t)));
 }
 
 public sealed record TableState(ImmutableDictionary<string, ImmutableArray<string>> Chains, ImmutableArray<JumpRule> Jumps)
 {
     public static readonly TableState Empty = new(ImmutableDictionary<string, ImmutableArray<string>>.Empty, []);
+
+    private (Table Table, ImmutableDictionary<string, ImmutableArray<string>> Chains)? source;
+
+    /// <summary>
+    /// The rendered table this state is known to hold, chain for chain (the last one applied), or
+    /// null (read back from the kernel, or chains changed since). Each of its <see cref="Chain"/>
+    /// instances is in the kernel exactly as it reads, so the next diff passes over the same
+    /// instances without comparing a rule: the render cache hands back the same instances for
+    /// unchanged services.
+    /// </summary>
+    public Table? Source => source is { } s && ReferenceEquals(s.Chains, Chains) ? s.Table : null;
+
+    /// <summary>This state, known to hold <paramref name="table"/>; a copy with other chains (a `with`) is not.</summary>
+    public TableState Holding(Table table) => this with { source = (table, Chains) };
 
     public static bool IsOwned(string chain) => chain.StartsWith(ChainNames.Prefix, StringComparison.Ordinal);
 }

@@ -30,9 +30,16 @@ internal sealed class EndpointReader
     /// <summary>Slices grouped by the Service they belong to (their service-name label), in snapshot order.</summary>
     public static Dictionary<(string Namespace, string Service), ImmutableArray<V1EndpointSlice>> ByService(IEnumerable<V1EndpointSlice> slices) =>
         slices
-            .Where(s => s.Metadata?.Labels?.ContainsKey(ServiceNameLabel) == true)
-            .GroupBy(s => (s.Metadata!.NamespaceProperty ?? "default", s.Metadata!.Labels![ServiceNameLabel]))
+            .Select(s => (Slice: s, Service: ServiceOf(s)))
+            .Where(s => s.Service is not null)
+            .GroupBy(s => s.Service!.Value, s => s.Slice)
             .ToDictionary(g => g.Key, g => g.ToImmutableArray());
+
+    /// <summary>The Service a slice belongs to, by its service-name label; null without one.</summary>
+    public static (string Namespace, string Service)? ServiceOf(V1EndpointSlice slice) =>
+        slice.Metadata?.Labels?.TryGetValue(ServiceNameLabel, out var service) == true
+            ? (slice.Metadata.NamespaceProperty ?? "default", service)
+            : null;
 
     public ImmutableArray<Endpoint> Read(ServiceDefinition service, PortDefinition port, IpFamily family)
     {

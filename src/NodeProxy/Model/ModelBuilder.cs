@@ -17,9 +17,9 @@ public static class ModelBuilder
         var node = snapshot.FindNode(config.NodeName);
         var zone = node?.Metadata?.Labels?.TryGetValue(ZoneLabel, out var z) == true ? z : null;
         var nodeIPs = config.NodeIPs.IsEmpty ? NodeAddresses(node) : config.NodeIPs;
-        var slicesByService = EndpointReader.ByService(snapshot.EndpointSlices);
         cache ??= new ModelCache();
         cache.Begin(config, zone);
+        var slicesByService = cache.Group(snapshot.EndpointSlices);
         var entries = new List<ModelCache.Entry>(snapshot.Services.Length);
         foreach (var service in snapshot.Services)
         {
@@ -29,11 +29,7 @@ public static class ModelBuilder
         }
 
         cache.End();
-        var services = entries
-            .Where(e => e.Definition is not null)
-            .OrderBy(e => e.Definition!.Namespace, StringComparer.Ordinal)
-            .ThenBy(e => e.Definition!.Name, StringComparer.Ordinal)
-            .ToList();
+        var services = cache.Order(snapshot.Services, entries).Select(i => entries[i]).ToList();
         problems.AddRange(entries.SelectMany(e => e.Problems));
 
         NodeModel ForFamily(IpFamily family) => new(family, config.NodeName, config.MasqueradeMark)

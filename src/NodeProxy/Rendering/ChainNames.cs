@@ -36,6 +36,11 @@ public static class ChainNames
     /// <summary>Health check node ports in one block of <see cref="Renderer.HealthPortBlock"/> ports.</summary>
     public static string HealthPortBucket(int block) => $"NP-HCPORTS-{block:X3}";
 
+    /// <summary>A chain of one service port's own, which no other port writes to.</summary>
+    public static bool IsServiceOwned(string chain) =>
+        chain.StartsWith("NP-SVC-", StringComparison.Ordinal) || chain.StartsWith("NP-SVL-", StringComparison.Ordinal)
+        || chain.StartsWith("NP-EXT-", StringComparison.Ordinal) || chain.StartsWith("NP-FW-", StringComparison.Ordinal);
+
     public static string ClusterChain(ServicePort port) => "NP-SVC-" + PortHash(port);
 
     public static string LocalChain(ServicePort port) => "NP-SVL-" + PortHash(port);

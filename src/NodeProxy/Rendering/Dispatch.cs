@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net;
 using NodeProxy.Net;
 using NodeProxy.RuleSets;
@@ -9,52 +10,36 @@ namespace NodeProxy.Rendering;
 /// the bucket lists that bucket's service IPs. A first packet walks at most 256 + N/256 rules
 /// instead of N, and a change rewrites one bucket, not every service's entry.
 /// </summary>
-internal sealed class Dispatch(IpFamily family)
+internal sealed class Dispatch
 {
-    private readonly SortedDictionary<int, List<Rule>> buckets = [];
+    private readonly List<Rule>?[] buckets = new List<Rule>?[256];
 
-    public void Add(IPAddress destination, Rule rule)
-    {
-        var bucket = Bucket(destination);
-        if (!buckets.TryGetValue(bucket, out var rules))
-        {
-            buckets[bucket] = rules = [];
-        }
+    public void Add(IPAddress destination, Rule rule) => (buckets[Bucket(destination)] ??= []).Add(rule);
 
-        rules.Add(rule);
-    }
-
-    /// <summary>Adds every entry to <paramref name="target"/>; per bucket, in the order they were added here.</summary>
-    public void CopyTo(Dispatch target)
-    {
-        foreach (var (bucket, rules) in buckets)
-        {
-            if (!target.buckets.TryGetValue(bucket, out var list))
-            {
-                target.buckets[bucket] = list = [];
-            }
-
-            list.AddRange(rules);
-        }
-    }
+    /// <summary>The entries by bucket, in bucket order; each bucket's in the order they were added.</summary>
+    public IEnumerable<(int Bucket, ImmutableArray<Rule> Rules)> Buckets() =>
+        buckets.Select((rules, bucket) => (bucket, rules)).Where(b => b.rules is not null).Select(b => (b.bucket, b.rules!.ToImmutableArray()));
 
     public static int Bucket(IPAddress address) => address.GetAddressBytes()[^1];
 
-    public void WriteTo(TableBuilder nat)
+    /// <summary>NP-SERVICES' jump per bucket in use, and each bucket's chain with every port's entries.</summary>
+    public static void Write(IpFamily family, TableBuilder nat, PortRules ports, RenderCache cache)
     {
-        foreach (var (bucket, rules) in buckets)
+        for (var bucket = 0; bucket < 256; bucket++)
         {
-            var chain = ChainNames.ServiceBucket(bucket);
-            nat.Add(ChainNames.Services, RuleBuilder.Commented($"service IPs whose last byte is {bucket}", new JumpTarget(chain))
-                .To(BucketMatch(bucket)));
-            foreach (var rule in rules)
+            var rules = ports.Dispatch(bucket);
+            if (rules.IsEmpty)
             {
-                nat.Add(chain, rule);
+                continue;
             }
+
+            var chain = ChainNames.ServiceBucket(bucket);
+            var value = (byte)bucket;
+            nat.Add(ChainNames.Services, cache.Rule(chain, () => RuleBuilder.Commented($"service IPs whose last byte is {value}", new JumpTarget(chain))
+                .To(LastByte(family, value, 0xff))));
+            nat.Add(chain, rules);
         }
     }
-
-    private IpNet BucketMatch(int bucket) => LastByte(family, (byte)bucket, 0xff);
 
     /// <summary>"-d 0.0.0.V/0.0.0.M": the bits of the address's last byte that <paramref name="mask"/> keeps equal <paramref name="value"/>.</summary>
     public static IpNet LastByte(IpFamily family, byte value, byte mask)

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net;
 using NodeProxy.Model;
 using NodeProxy.Net;
@@ -23,36 +24,41 @@ public static class Renderer
             filter.Declare(chain);
         }
 
-        var dispatch = new Dispatch(model.Family);
-        var endpointComments = !IsLargeCluster(model);
-        var hairpins = new List<HairpinOwner>();
         // A one-off render goes through a cache of its own: one way to render a port, not two.
         cache ??= new RenderCache();
+        var endpointComments = cache.Ports.Endpoints(model.Services) <= LargeClusterEndpoints;
         cache.Begin(model, endpointComments);
-        foreach (var port in model.Services)
+        cache.UpdatePorts(model, p => RenderAlone(model, p, endpointComments));
+        var ports = cache.Ports;
+        nat.AddOwned(ports.Owned, ports.OwnedNamesUnique);
+        foreach (var (table, chain, rules) in ports.Shared)
         {
-            cache.For(port, p => RenderAlone(model, p, endpointComments)).CopyTo(nat, filter, dispatch, hairpins);
+            (table == "nat" ? nat : filter).Add(chain, rules);
         }
 
-        cache.End();
-
-        dispatch.WriteTo(nat);
+        Dispatch.Write(model.Family, nat, ports, cache);
         AddNodeTail(model, nat);
         HostPortRenderer.Render(model, nat);
-        AddHairpin(model, nat, hairpins);
-        SplitHealthPorts(filter);
+        AddHairpin(model, nat, ports.Hairpins, cache);
+        SplitHealthPorts(filter, cache);
         AddPostrouting(model, nat);
         AddFilterFixedRules(model, filter);
         AddJumps(model, nat, filter);
-        return new RuleSet(model.Family, [filter.Build(ByRank), nat.Build(ByRank)]);
+        return new RuleSet(model.Family, [filter.Build(ByRank, c => cache.Reuse("filter", c)), nat.Build(ByRank, c => cache.Reuse("nat", c))]);
     }
 
     private static ServiceRules RenderAlone(NodeModel model, ServicePort port, bool endpointComments)
     {
         TableBuilder nat = new("nat"), filter = new("filter");
-        var dispatch = new Dispatch(model.Family);
+        var dispatch = new Dispatch();
         new ServiceRenderer(model, nat, filter, dispatch, endpointComments).Render(port);
-        return new ServiceRules([.. nat.Chains()], [.. filter.Chains()], dispatch, [.. HairpinOwner.Of(port)]);
+        var chains = nat.Chains().ToList();
+        return new ServiceRules(
+            [.. chains.Where(c => ChainNames.IsServiceOwned(c.Chain)).Select(c => new Chain(c.Chain, c.Rules))],
+            [.. chains.Where(c => !ChainNames.IsServiceOwned(c.Chain))],
+            [.. filter.Chains()],
+            [.. dispatch.Buckets()],
+            [.. HairpinOwner.Of(port)]);
     }
 
     /// <summary>kube-proxy's threshold: past it, endpoint rules go without comments.</summary>
@@ -66,12 +72,9 @@ public static class Renderer
     public static bool IsLargeCluster(NodeModel model) =>
         model.Services.Sum(p => p.ClusterEndpoints.Length + p.LocalEndpoints.Length) > LargeClusterEndpoints;
 
-    /// <summary>Fixed chains first, then the dispatch buckets, then the per-service chains.</summary>
+    /// <summary>Fixed chains first, then the dispatch buckets; the per-service chains come after both (see <see cref="TableBuilder.AddOwned"/>).</summary>
     private static int ByRank(string chain) =>
-        chain.StartsWith("NP-SVCS-", StringComparison.Ordinal) ? 1
-        : chain.StartsWith("NP-SVC-", StringComparison.Ordinal) || chain.StartsWith("NP-SVL-", StringComparison.Ordinal)
-          || chain.StartsWith("NP-EXT-", StringComparison.Ordinal) || chain.StartsWith("NP-FW-", StringComparison.Ordinal) ? 2
-        : 0;
+        chain.StartsWith("NP-SVCS-", StringComparison.Ordinal) ? 1 : 0;
 
     /// <summary>After the service IPs: hostPorts, then NodePorts, both only on this node's addresses.</summary>
     private static void AddNodeTail(NodeModel model, TableBuilder nat)
@@ -103,8 +106,17 @@ public static class Renderer
     /// kube-proxy checks this in each endpoint's chain; without such chains the check is made
     /// once, after DNAT, per local pod IP (at most the pods of this node).
     /// </summary>
-    private static void AddHairpin(NodeModel model, TableBuilder nat, List<HairpinOwner> endpoints)
+    private static void AddHairpin(NodeModel model, TableBuilder nat, ImmutableArray<HairpinOwner> endpoints, RenderCache cache)
     {
+        foreach (var (chain, rules) in cache.Hairpin(endpoints, model.HostPorts, () => HairpinChains(model, endpoints, cache)))
+        {
+            nat.Add(chain, rules);
+        }
+    }
+
+    private static ImmutableArray<(string Chain, ImmutableArray<Rule> Rules)> HairpinChains(NodeModel model, ImmutableArray<HairpinOwner> endpoints, RenderCache cache)
+    {
+        var nat = new TableBuilder("nat").Declare(ChainNames.Hairpin);
         var owners = new SortedDictionary<UInt128, (IPAddress Address, string Owner)>();
         foreach (var endpoint in endpoints)
         {
@@ -116,8 +128,8 @@ public static class Renderer
             owners.TryAdd(IpNet.ToBits(mapping.PodIP), (mapping.PodIP, $"{mapping.PodRef} hostPort {mapping.HostPort}"));
         }
 
-        Rule Masquerade(IPAddress address, string owner) =>
-            RuleBuilder.Commented($"hairpin {owner}", new MasqueradeTarget()).From(address).To(address);
+        Rule Masquerade(IPAddress address, string owner) => cache.Rule($"hairpin {address} {owner}", () =>
+            RuleBuilder.Commented($"hairpin {owner}", new MasqueradeTarget()).From(address).To(address));
         if (owners.Count <= HairpinFlatMax)
         {
             foreach (var (address, owner) in owners.Values)
@@ -125,7 +137,7 @@ public static class Renderer
                 nat.Add(ChainNames.Hairpin, Masquerade(address, owner));
             }
 
-            return;
+            return [.. nat.Chains()];
         }
 
         // Every DNATed connection walks this chain once: with many local pods, two levels of 16
@@ -134,19 +146,21 @@ public static class Renderer
         foreach (var high in owners.Values.GroupBy(o => o.Address.GetAddressBytes()[^1] >> 4))
         {
             var highChain = ChainNames.HairpinBucket(high.Key);
-            nat.Add(ChainNames.Hairpin, RuleBuilder.Commented($"hairpin: pod IPs whose last byte is 0x{high.Key:X1}_", new JumpTarget(highChain))
-                .To(Dispatch.LastByte(family, (byte)(high.Key << 4), 0xf0)));
+            nat.Add(ChainNames.Hairpin, cache.Rule(highChain, () => RuleBuilder.Commented($"hairpin: pod IPs whose last byte is 0x{high.Key:X1}_", new JumpTarget(highChain))
+                .To(Dispatch.LastByte(family, (byte)(high.Key << 4), 0xf0))));
             foreach (var low in high.GroupBy(o => o.Address.GetAddressBytes()[^1]))
             {
                 var lowChain = ChainNames.HairpinBucket(low.Key);
-                nat.Add(highChain, RuleBuilder.Commented($"hairpin: pod IPs whose last byte is 0x{low.Key:X2}", new JumpTarget(lowChain))
-                    .To(Dispatch.LastByte(family, low.Key, 0xff)));
+                nat.Add(highChain, cache.Rule(lowChain, () => RuleBuilder.Commented($"hairpin: pod IPs whose last byte is 0x{low.Key:X2}", new JumpTarget(lowChain))
+                    .To(Dispatch.LastByte(family, low.Key, 0xff))));
                 foreach (var (address, owner) in low)
                 {
                     nat.Add(lowChain, Masquerade(address, owner));
                 }
             }
         }
+
+        return [.. nat.Chains()];
     }
 
     /// <summary>
@@ -155,27 +169,38 @@ public static class Renderer
     /// <see cref="HealthPortsFlatMax"/> of them they are split into fixed blocks of ports, so a
     /// packet walks one rule per block in use plus one block, and a port's rule never moves.
     /// </summary>
-    private static void SplitHealthPorts(TableBuilder filter)
+    private static void SplitHealthPorts(TableBuilder filter, RenderCache cache)
     {
         var rules = filter.Take(ChainNames.NodePorts);
+        foreach (var (chain, chainRules) in cache.HealthPorts(rules, () => HealthPortChains(rules, cache)))
+        {
+            filter.Add(chain, chainRules);
+        }
+    }
+
+    private static ImmutableArray<(string Chain, ImmutableArray<Rule> Rules)> HealthPortChains(ImmutableArray<Rule> rules, RenderCache cache)
+    {
+        var filter = new TableBuilder("filter").Declare(ChainNames.NodePorts);
         if (rules.Length <= HealthPortsFlatMax || rules.Any(r => !r.Matches.OfType<DestinationPortMatch>().Any()))
         {
             filter.Add(ChainNames.NodePorts, rules);
-            return;
+            return [.. filter.Chains()];
         }
 
         foreach (var block in rules.GroupBy(r => r.Matches.OfType<DestinationPortMatch>().First().Port / HealthPortBlock).OrderBy(b => b.Key))
         {
             var chain = ChainNames.HealthPortBucket(block.Key);
             var from = block.Key * HealthPortBlock;
-            filter.Add(ChainNames.NodePorts, RuleBuilder.Commented($"health check node ports {from}-{from + HealthPortBlock - 1}", new JumpTarget(chain))
+            filter.Add(ChainNames.NodePorts, cache.Rule(chain, () => RuleBuilder.Commented($"health check node ports {from}-{from + HealthPortBlock - 1}", new JumpTarget(chain))
                 .Proto(Protocol.Tcp)
-                .And(new DestinationPortRangeMatch(Protocol.Tcp, from, from + HealthPortBlock - 1)));
+                .And(new DestinationPortRangeMatch(Protocol.Tcp, from, from + HealthPortBlock - 1))));
             foreach (var rule in block)
             {
                 filter.Add(chain, rule);
             }
         }
+
+        return [.. filter.Chains()];
     }
 
     public const int HealthPortsFlatMax = 32;

@@ -9,6 +9,8 @@ internal sealed class TableBuilder(string name)
     private readonly Dictionary<string, Parts> chains = [];
     private readonly List<string> order = [];
     private readonly List<BuiltinJump> jumps = [];
+    private readonly List<Chain> owned = [];
+    private ImmutableArray<Chain> ownedWhole = [];
 
     public TableBuilder Declare(string chain)
     {
@@ -24,6 +26,12 @@ internal sealed class TableBuilder(string name)
     public void Add(string chain, Rule rule)
     {
         Declare(chain);
+        if (chains[chain].OwnedIndex is not null)
+        {
+            Add(chain, [rule]);
+            return;
+        }
+
         chains[chain].Add(rule);
     }
 
@@ -34,7 +42,53 @@ internal sealed class TableBuilder(string name)
     public void Add(string chain, ImmutableArray<Rule> rules)
     {
         Declare(chain);
+        if (chains[chain].OwnedIndex is { } index)
+        {
+            owned[index] = owned[index] with { Rules = [.. owned[index].Rules, .. rules] };
+            return;
+        }
+
         chains[chain].Add(rules);
+    }
+
+    /// <summary>
+    /// A service port's own chain, finished: it goes after every other chain, in the order ports
+    /// add them, as the very instance given. A name met twice (never, unless two ports of the
+    /// model collide) is merged as <see cref="Add(string, ImmutableArray{Rule})"/> would.
+    /// </summary>
+    public void AddOwned(Chain chain)
+    {
+        if (chains.TryAdd(chain.Name, new Parts(owned.Count)))
+        {
+            owned.Add(chain);
+            return;
+        }
+
+        Add(chain.Name, chain.Rules);
+    }
+
+    /// <summary>
+    /// Every port's own chains at once, kept as one array when no two share a name (the
+    /// renderer's normal case: no per-chain work at 10k services).
+    /// </summary>
+    public void AddOwned(ImmutableArray<Chain> all, bool namesUnique)
+    {
+        if (!ownedWhole.IsEmpty)
+        {
+            throw new InvalidOperationException("a table takes every port's own chains at once, once");
+        }
+
+        if (!namesUnique || owned.Count > 0)
+        {
+            foreach (var chain in all)
+            {
+                AddOwned(chain);
+            }
+
+            return;
+        }
+
+        ownedWhole = all;
     }
 
     /// <summary>Removes and returns a chain's rules (the chain stays declared), to lay them out again.</summary>
@@ -51,13 +105,24 @@ internal sealed class TableBuilder(string name)
     /// <summary>Each chain with its rules so far, in declaration order (for the render cache).</summary>
     public IEnumerable<(string Chain, ImmutableArray<Rule> Rules)> Chains() => order.Select(c => (c, chains[c].Build()));
 
-    /// <summary>Chains ordered by <paramref name="rank"/>, then by first declaration.</summary>
-    public Table Build(Func<string, int> rank) =>
-        new(name, [.. order.OrderBy(rank).Select(c => new Chain(c, chains[c].Build()))], [.. jumps]);
+    /// <summary>Chains ordered by <paramref name="rank"/>, then by first declaration; the owned chains last, as added.</summary>
+    /// <param name="reuse">Given each chain that is not owned, returns the instance to use for it.</param>
+    public Table Build(Func<string, int> rank, Func<Chain, Chain>? reuse = null)
+    {
+        reuse ??= c => c;
+        var all = ImmutableArray.CreateBuilder<Chain>(order.Count + ownedWhole.Length + owned.Count);
+        all.AddRange(order.OrderBy(rank).Select(c => reuse(new Chain(c, chains[c].Build()))));
+        all.AddRange(ownedWhole);
+        all.AddRange(owned);
+        return new(name, all.MoveToImmutable(), [.. jumps]);
+    }
 
     /// <summary>One chain's rules: a single array handed in whole, or a list once anything is appended to it.</summary>
-    private sealed class Parts
+    private sealed class Parts(int? ownedIndex = null)
     {
+        /// <summary>Where the chain is in the owned list, for a chain added whole by <see cref="AddOwned"/>.</summary>
+        public int? OwnedIndex => ownedIndex;
+
         private ImmutableArray<Rule> whole = [];
         private List<Rule>? list;
 
