@@ -26,19 +26,23 @@ internal sealed class ModelFeed(Func<(ClusterSnapshot Snapshot, ImmutableArray<P
     /// <summary>The model of the last load.</summary>
     public ModelResult? LastModel { get; private set; }
 
-    public static ModelFeed FromManifests(string source, NodeConfig config, ILogger log) => new(() =>
+    public static ModelFeed FromManifests(string source, NodeConfig config, ILogger log)
     {
-        try
+        var manifests = new ManifestReloader(source);
+        return new(() =>
         {
-            var load = ManifestSource.Load(source);
-            return (load.Snapshot, load.Problems);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            log.LogError("cannot read the manifests, keeping the rules as they are: {Error}", e.Message);
-            return null;
-        }
-    }, config, log);
+            try
+            {
+                var load = manifests.Load();
+                return (load.Snapshot, load.Problems);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                log.LogError("cannot read the manifests, keeping the rules as they are: {Error}", e.Message);
+                return null;
+            }
+        }, config, log);
+    }
 
     public static ModelFeed FromApi(KubernetesSource source, NodeConfig config, ILogger log) =>
         new(() => source.Snapshot() is { } snapshot ? (snapshot, ImmutableArray<Problem>.Empty) : null, config, log);

@@ -93,7 +93,7 @@ internal sealed class PortRules
 
         if (ownedBuilder is not null)
         {
-            owned = ownedBuilder.ToImmutable();
+            owned = ownedBuilder.DrainToImmutable();
         }
 
         ports = next;

@@ -15,8 +15,9 @@ namespace NodeProxy.Rendering;
 public sealed class RenderCache
 {
     private readonly Dictionary<(string Table, string Chain), Chain> shared = [];
-    private Dictionary<string, Rule> rules = [];
-    private Dictionary<string, Rule> previousRules = [];
+    private readonly Dictionary<string, Rule> rules = [];
+    private Dictionary<(System.Net.IPAddress, string), Rule> hairpinRules = [];
+    private Dictionary<(System.Net.IPAddress, string), Rule> previousHairpinRules = [];
     private Inputs? inputs;
     private (ImmutableArray<HairpinOwner> Endpoints, ImmutableArray<HostPortMapping> HostPorts, ImmutableArray<(string, ImmutableArray<Rule>)> Chains)? hairpin;
     private (ImmutableArray<Rule> Rules, ImmutableArray<(string, ImmutableArray<Rule>)> Chains)? healthPorts;
@@ -38,13 +39,12 @@ public sealed class RenderCache
             Ports = new PortRules();
             shared.Clear();
             rules.Clear();
+            hairpinRules.Clear();
             hairpin = null;
             healthPorts = null;
             inputs = now;
         }
 
-        (rules, previousRules) = (previousRules, rules);
-        rules.Clear();
         LastRendered = 0;
     }
 
@@ -62,6 +62,9 @@ public sealed class RenderCache
     {
         if (hairpin is not { } last || last.Endpoints != endpoints || !last.HostPorts.SequenceEqual(hostPorts))
         {
+            // Masquerade rules of pods no longer listed are forgotten; the others keep their instance.
+            (hairpinRules, previousHairpinRules) = (previousHairpinRules, hairpinRules);
+            hairpinRules.Clear();
             hairpin = last = (endpoints, hostPorts, make());
         }
 
@@ -80,16 +83,29 @@ public sealed class RenderCache
     }
 
     /// <summary>
-    /// A rule the renderer makes outside any port (a dispatch bucket's jump, a hairpin
-    /// masquerade): the instance of the previous render under the same key, so that the chain
-    /// holding it can be <see cref="Reuse"/>d. The key must name everything the rule depends on
-    /// besides this cache's inputs.
+    /// A jump the renderer makes outside any port (to a dispatch bucket, a hairpin or health
+    /// port block): the same instance every render, so that the chain holding it can be
+    /// <see cref="Reuse"/>d by reference. The key must name everything the rule depends on
+    /// besides this cache's inputs, and come from a bounded set (a few thousand at most): these
+    /// are never forgotten.
     /// </summary>
     internal Rule Rule(string key, Func<Rule> make)
     {
         if (!rules.TryGetValue(key, out var rule))
         {
-            rules[key] = rule = previousRules.TryGetValue(key, out var last) ? last : make();
+            rules[key] = rule = make();
+        }
+
+        return rule;
+    }
+
+    /// <summary>A local pod's hairpin masquerade, by its address and owner: the instance of the last hairpin render.</summary>
+    internal Rule HairpinRule(System.Net.IPAddress address, string owner, Func<Rule> make)
+    {
+        var key = (address, owner);
+        if (!hairpinRules.TryGetValue(key, out var rule))
+        {
+            hairpinRules[key] = rule = previousHairpinRules.TryGetValue(key, out var last) ? last : make();
         }
 
         return rule;

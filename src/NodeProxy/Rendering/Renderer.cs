@@ -128,7 +128,7 @@ public static class Renderer
             owners.TryAdd(IpNet.ToBits(mapping.PodIP), (mapping.PodIP, $"{mapping.PodRef} hostPort {mapping.HostPort}"));
         }
 
-        Rule Masquerade(IPAddress address, string owner) => cache.Rule($"hairpin {address} {owner}", () =>
+        Rule Masquerade(IPAddress address, string owner) => cache.HairpinRule(address, owner, () =>
             RuleBuilder.Commented($"hairpin {owner}", new MasqueradeTarget()).From(address).To(address));
         if (owners.Count <= HairpinFlatMax)
         {

@@ -12,7 +12,8 @@ namespace NodeProxy.Sync;
 /// full. A source that cannot load (null model) never removes rules: the node keeps forwarding
 /// with what it last knew.
 /// </summary>
-public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOptions options, TimeProvider time, ILogger log)
+/// <param name="trimMemory">Returns freed memory to the system; see <see cref="SyncLoopOptions.TrimAfterBytes"/>.</param>
+public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOptions options, TimeProvider time, ILogger log, Action? trimMemory = null)
 {
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -50,6 +51,10 @@ public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOpt
                     }
 
                     Synced?.Invoke(report, started);
+                    if (report.Bytes >= options.TrimAfterBytes)
+                    {
+                        (trimMemory ?? TrimMemory)();
+                    }
                 }
             }
             catch (Exception e) when (e is IptablesException or IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
@@ -69,6 +74,8 @@ public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOpt
             wake.Reader.TryRead(out _);
         }
     }
+
+    private static void TrimMemory() => GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
     /// <returns>True when triggered, false when the period ran out.</returns>
     private async Task<bool> WaitAsync(TimeSpan period, CancellationToken cancel)

@@ -12,6 +12,14 @@ public sealed record SyncLoopOptions
     /// <summary>How often everything is rewritten from what the kernel really holds.</summary>
     public TimeSpan FullSyncPeriod { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// A sync that wrote at least this much (a cold load, a large change) is followed by a
+    /// compacting collection that returns its transient memory to the system: the runtime keeps
+    /// freed memory otherwise, and at 10k services the agent's RSS stayed at the cold load's
+    /// peak (~400 MiB) for good, ~100 MiB above what it holds.
+    /// </summary>
+    public int TrimAfterBytes { get; init; } = 4 << 20;
+
     /// <summary>How soon a failed sync is tried again (in full).</summary>
     public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(1);
 }

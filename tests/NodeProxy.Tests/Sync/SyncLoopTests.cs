@@ -35,6 +35,29 @@ public sealed class SyncLoopTests
     }
 
     [Fact]
+    public async Task MemoryIsGivenBackAfterALargeSyncOnly()
+    {
+        await using var run = await LoopRun.StartAsync(SyntheticModel.Create(20));
+        await run.WaitForAsync(r => r.Succeeded);
+        Assert.True(run.Reports.First(r => r.Succeeded).Bytes >= LoopRun.TrimAfterBytes);
+        // The loop trims right after it reports the sync.
+        for (var wait = 0; wait < 100 && run.Trims == 0; wait++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(1, run.Trims);
+
+        run.Model = SyntheticModel.Replace(run.Model, 3, p => p with { ClusterEndpoints = p.ClusterEndpoints.RemoveAt(0) });
+        var changed = run.Model;
+        run.Loop.Trigger();
+        await run.WaitForAsync(_ => ReferenceEquals(run.Applied, changed));
+
+        Assert.InRange(run.Reports.Last().Bytes, 1, LoopRun.TrimAfterBytes - 1);
+        Assert.Equal(1, run.Trims);
+    }
+
+    [Fact]
     public async Task AFlushedTableIsRepairedAtTheNextPeriodicSync()
     {
         await using var run = await LoopRun.StartAsync(SyntheticModel.Create(5));
@@ -65,8 +88,14 @@ public sealed class SyncLoopTests
 
     private sealed class LoopRun : IAsyncDisposable
     {
+        /// <summary>Between a 20-service cold load (~20 KB) and one endpoint change (a few hundred bytes).</summary>
+        public const int TrimAfterBytes = 5_000;
+
         private readonly CancellationTokenSource stop = new();
         private Task running = Task.CompletedTask;
+        private int trims;
+
+        public int Trims => Volatile.Read(ref trims);
 
         private LoopRun(NetworkNamespace ns, NodeModel model)
         {
@@ -74,7 +103,8 @@ public sealed class SyncLoopTests
             Model = model;
             Tables = new IptablesTool(IpFamily.V4, IptablesBackend.Nft, ["ip", "netns", "exec", ns.Name]);
             var syncer = new Syncer([new FamilySyncer(Tables)], new ConntrackTool(["ip", "netns", "exec", ns.Name]), NullLogger.Instance);
-            Loop = new SyncLoop(Load, syncer, new SyncLoopOptions { SyncPeriod = TimeSpan.FromMilliseconds(300), MinSyncPeriod = TimeSpan.FromMilliseconds(50) }, TimeProvider.System, NullLogger.Instance);
+            var options = new SyncLoopOptions { SyncPeriod = TimeSpan.FromMilliseconds(300), MinSyncPeriod = TimeSpan.FromMilliseconds(50), TrimAfterBytes = TrimAfterBytes };
+            Loop = new SyncLoop(Load, syncer, options, TimeProvider.System, NullLogger.Instance, () => Interlocked.Increment(ref trims));
             Loop.Synced += (report, _) =>
             {
                 Reports.Enqueue(report);
