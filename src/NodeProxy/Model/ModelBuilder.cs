@@ -19,16 +19,8 @@ public static class ModelBuilder
         var nodeIPs = config.NodeIPs.IsEmpty ? NodeAddresses(node) : config.NodeIPs;
         cache ??= new ModelCache();
         cache.Begin(config, zone);
-        var slicesByService = cache.Group(snapshot.EndpointSlices);
-        var entries = new List<ModelCache.Entry>(snapshot.Services.Length);
-        foreach (var service in snapshot.Services)
-        {
-            var key = (service.Metadata?.NamespaceProperty ?? "default", service.Metadata?.Name ?? "");
-            var slices = slicesByService.TryGetValue(key, out var found) ? found : [];
-            entries.Add(cache.For(service, slices, () => Read(service, slices, config, zone)));
-        }
-
-        cache.End();
+        cache.Group(snapshot.EndpointSlices);
+        var entries = cache.Entries(snapshot.Services, (service, slices) => Read(service, slices, config, zone));
         var services = cache.Order(snapshot.Services, entries).Select(i => entries[i]).ToList();
         problems.AddRange(entries.SelectMany(e => e.Problems));
 
@@ -39,13 +31,31 @@ public static class ModelBuilder
             MasqueradeAll = config.MasqueradeAll,
             NodePortIPs = NodePortIPs(config, nodeIPs, family),
             LocalhostNodePorts = config.LocalhostNodePorts && family == IpFamily.V4,
-            Services = [.. services.SelectMany(e => family == IpFamily.V4 ? e.V4 : e.V6)],
+            Services = Flatten(services, family),
             HostPorts = HostPortReader.Read(snapshot.Pods, config.NodeName, family, problems),
         };
 
         var v4 = ForFamily(IpFamily.V4);
         var v6 = ForFamily(IpFamily.V6);
         return new ModelResult(v4, v6, [.. problems.Distinct()]);
+    }
+
+    /// <summary>Every Service's ports of one family, in order (a plain loop: at 10k services LINQ's took 2 ms a family).</summary>
+    private static ImmutableArray<ServicePort> Flatten(List<ModelCache.Entry> services, IpFamily family)
+    {
+        var count = 0;
+        foreach (var entry in services)
+        {
+            count += (family == IpFamily.V4 ? entry.V4 : entry.V6).Length;
+        }
+
+        var ports = ImmutableArray.CreateBuilder<ServicePort>(count);
+        foreach (var entry in services)
+        {
+            ports.AddRange(family == IpFamily.V4 ? entry.V4 : entry.V6);
+        }
+
+        return ports.MoveToImmutable();
     }
 
     /// <summary>One Service and its slices, read on their own: problems included, so a cached entry reports them again.</summary>

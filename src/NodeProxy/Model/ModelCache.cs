@@ -13,12 +13,16 @@ namespace NodeProxy.Model;
 /// </summary>
 public sealed class ModelCache
 {
-    private Dictionary<V1Service, Entry> previous = new(ReferenceEqualityComparer.Instance);
-    private Dictionary<V1Service, Entry> current = new(ReferenceEqualityComparer.Instance);
     private (NodeConfig Config, string? Zone)? inputs;
     private ImmutableArray<V1EndpointSlice> lastSlices = [];
     private Dictionary<(string Namespace, string Service), ImmutableArray<V1EndpointSlice>>? lastGroups;
+
+    /// <summary>The groups the last <see cref="Group"/> patched; null when it grouped everything afresh.</summary>
+    private HashSet<(string Namespace, string Service)>? changedGroups;
     private ImmutableArray<V1Service> lastServices = [];
+    private Entry[] lastEntries = [];
+    private ImmutableArray<V1Service> orderedServices = [];
+    private (ImmutableArray<V1Service> Services, Dictionary<(string Namespace, string Service), List<int>> ByKey)? positions;
     private int[]? lastOrder;
 
     /// <summary>Services the last build had to read afresh.</summary>
@@ -28,45 +32,122 @@ public sealed class ModelCache
     {
         if (inputs is not { } last || !ReferenceEquals(last.Config, config) || last.Zone != zone)
         {
-            previous.Clear();
+            lastServices = [];
+            lastEntries = [];
             lastOrder = null;
             inputs = (config, zone);
         }
 
-        current.Clear();
         LastRead = 0;
     }
 
-    internal Entry For(V1Service service, ImmutableArray<V1EndpointSlice> slices, Func<Entry> read)
+    /// <summary>
+    /// One entry per Service of <paramref name="services"/>, read with <paramref name="read"/>
+    /// only where the Service object or its slices changed. Call after <see cref="Group"/>. When
+    /// the Services hold their positions and the slices were patched, an unchanged position is
+    /// taken as it was without looking it up: a sync then touches the changed Services only.
+    /// </summary>
+    internal Entry[] Entries(ImmutableArray<V1Service> services, Func<V1Service, ImmutableArray<V1EndpointSlice>, Entry> read)
     {
-        if ((current.TryGetValue(service, out var entry) || previous.TryGetValue(service, out entry)) && SameSlices(entry.Slices, slices))
+        Entry[] entries;
+        if (changedGroups is not null && lastEntries.Length == services.Length && lastServices.Length == services.Length)
         {
-            current[service] = entry;
-            return entry;
+            entries = (Entry[])lastEntries.Clone();
+            foreach (var i in Touched(services))
+            {
+                entries[i] = EntryOf(services[i], ReferenceEquals(services[i], lastServices[i]) ? lastEntries[i] : null, read);
+            }
+        }
+        else
+        {
+            var byService = Index(lastServices, lastEntries);
+            entries = [.. services.Select(service => EntryOf(service, byService.GetValueOrDefault(service), read))];
+        }
+
+        lastServices = services;
+        lastEntries = entries;
+        return entries;
+    }
+
+    /// <summary>Positions whose Service object changed or whose slices were patched, each once.</summary>
+    private SortedSet<int> Touched(ImmutableArray<V1Service> services)
+    {
+        var touched = new SortedSet<int>();
+        for (var i = 0; i < services.Length; i++)
+        {
+            if (!ReferenceEquals(services[i], lastServices[i]))
+            {
+                touched.Add(i);
+            }
+        }
+
+        if (changedGroups!.Count > 0)
+        {
+            var positions = PositionsByKey(services);
+            foreach (var key in changedGroups)
+            {
+                touched.UnionWith(positions.GetValueOrDefault(key) ?? []);
+            }
+        }
+
+        return touched;
+    }
+
+    /// <summary>Where each Service is in <paramref name="services"/>, kept while the list holds the same objects.</summary>
+    private Dictionary<(string Namespace, string Service), List<int>> PositionsByKey(ImmutableArray<V1Service> services)
+    {
+        if (positions is not { } known || !SamePositions(known.Services, services))
+        {
+            var byKey = new Dictionary<(string Namespace, string Service), List<int>>(services.Length);
+            for (var i = 0; i < services.Length; i++)
+            {
+                var key = KeyOf(services[i]);
+                if (!byKey.TryGetValue(key, out var list))
+                {
+                    byKey[key] = list = [];
+                }
+
+                list.Add(i);
+            }
+
+            positions = known = (services, byKey);
+        }
+
+        return known.ByKey;
+    }
+
+    /// <summary>The entry of <paramref name="service"/>: <paramref name="known"/> while its slices are the same, else read afresh.</summary>
+    private Entry EntryOf(V1Service service, Entry? known, Func<V1Service, ImmutableArray<V1EndpointSlice>, Entry> read)
+    {
+        var slices = lastGroups!.TryGetValue(KeyOf(service), out var found) ? found : [];
+        if (known is not null && SameSlices(known.Slices, slices))
+        {
+            return known;
         }
 
         LastRead++;
-        return current[service] = read();
+        return read(service, slices);
     }
 
-    internal void End() => (previous, current) = (current, previous);
+    /// <summary>The Service a Service object is, as slices name it.</summary>
+    internal static (string Namespace, string Service) KeyOf(V1Service service) =>
+        (service.Metadata?.NamespaceProperty ?? "default", service.Metadata?.Name ?? "");
 
     /// <summary>
     /// The slices grouped by Service, as <see cref="EndpointReader.ByService"/> groups them. The
     /// sources keep their objects in a stable order, so between two builds the slice list usually
     /// differs at a few positions only; the last grouping is then patched at those, instead of
-    /// regrouping 10k slices (the largest part of a build). The dictionary is the cache's own:
-    /// read it during this build only.
+    /// regrouping 10k slices (the largest part of a build).
     /// </summary>
-    internal IReadOnlyDictionary<(string Namespace, string Service), ImmutableArray<V1EndpointSlice>> Group(ImmutableArray<V1EndpointSlice> slices)
+    internal void Group(ImmutableArray<V1EndpointSlice> slices)
     {
-        if (lastGroups is null || !TryPatch(lastGroups, lastSlices, slices))
+        changedGroups = lastGroups is null ? null : Patch(lastGroups, lastSlices, slices);
+        if (changedGroups is null)
         {
             lastGroups = EndpointReader.ByService(slices);
         }
 
         lastSlices = slices;
-        return lastGroups;
     }
 
     /// <summary>
@@ -76,7 +157,7 @@ public sealed class ModelCache
     /// </summary>
     internal int[] Order(ImmutableArray<V1Service> services, IReadOnlyList<Entry> entries)
     {
-        if (lastOrder is null || !SamePositions(lastServices, services))
+        if (lastOrder is null || !SamePositions(orderedServices, services))
         {
             lastOrder =
             [
@@ -87,17 +168,19 @@ public sealed class ModelCache
             ];
         }
 
-        lastServices = services;
+        orderedServices = services;
         return lastOrder;
     }
 
     private const int MaxPatched = 256;
 
-    private static bool TryPatch(Dictionary<(string, string), ImmutableArray<V1EndpointSlice>> groups, ImmutableArray<V1EndpointSlice> before, ImmutableArray<V1EndpointSlice> after)
+    /// <returns>The groups patched; null when the change is not a replacement in place (regroup).</returns>
+    private static HashSet<(string Namespace, string Service)>? Patch(
+        Dictionary<(string, string), ImmutableArray<V1EndpointSlice>> groups, ImmutableArray<V1EndpointSlice> before, ImmutableArray<V1EndpointSlice> after)
     {
         if (before.Length != after.Length)
         {
-            return false;
+            return null;
         }
 
         var changed = new List<int>();
@@ -110,7 +193,7 @@ public sealed class ModelCache
 
             if (changed.Count == MaxPatched)
             {
-                return false;
+                return null;
             }
 
             changed.Add(i);
@@ -119,18 +202,31 @@ public sealed class ModelCache
         // Only a slice replaced by one of the same Service keeps its place in the same group.
         if (changed.Any(i => EndpointReader.ServiceOf(before[i]) != EndpointReader.ServiceOf(after[i])))
         {
-            return false;
+            return null;
         }
 
+        var patched = new HashSet<(string Namespace, string Service)>();
         foreach (var i in changed)
         {
             if (EndpointReader.ServiceOf(after[i]) is { } key)
             {
                 groups[key] = groups[key].Replace(before[i], after[i], ReferenceEqualityComparer.Instance);
+                patched.Add(key);
             }
         }
 
-        return true;
+        return patched;
+    }
+
+    private static Dictionary<V1Service, Entry> Index(ImmutableArray<V1Service> services, Entry[] entries)
+    {
+        var byService = new Dictionary<V1Service, Entry>(services.Length, ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < services.Length; i++)
+        {
+            byService[services[i]] = entries[i];
+        }
+
+        return byService;
     }
 
     private static bool SamePositions<T>(ImmutableArray<T> a, ImmutableArray<T> b)

@@ -82,6 +82,9 @@ public sealed class WatchSyncTests(ITestOutputHelper output)
             var address = $"10.244.{i}.99";
             server.Apply(Slice($"svc{i}", address));
             await Poll.UntilAsync(() => OwnedRules.InSave(tables.SaveAsync().Result).Any(r => r.Contains(address, StringComparison.Ordinal)), running, seconds: 20);
+            // The loop reports a sync just after its restore; iptables-save can see the rules first.
+            var expected = i + 1;
+            await Poll.UntilAsync(() => singles.Count >= expected, running, seconds: 20);
         }
 
         stop.Cancel();
