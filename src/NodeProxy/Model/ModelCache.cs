@@ -17,7 +17,10 @@ public sealed class ModelCache
     private ImmutableArray<V1EndpointSlice> lastSlices = [];
     private Dictionary<(string Namespace, string Service), ImmutableArray<V1EndpointSlice>>? lastGroups;
 
-    /// <summary>The groups the last <see cref="Group"/> patched; null when it grouped everything afresh.</summary>
+    /// <summary>
+    /// The groups patched since <see cref="Entries"/> last completed; null once any grouping was
+    /// done afresh. Kept until then, so a build that stopped half-way loses no change.
+    /// </summary>
     private HashSet<(string Namespace, string Service)>? changedGroups;
     private ImmutableArray<V1Service> lastServices = [];
     private Entry[] lastEntries = [];
@@ -66,6 +69,7 @@ public sealed class ModelCache
 
         lastServices = services;
         lastEntries = entries;
+        changedGroups = [];
         return entries;
     }
 
@@ -141,8 +145,9 @@ public sealed class ModelCache
     /// </summary>
     internal void Group(ImmutableArray<V1EndpointSlice> slices)
     {
-        changedGroups = lastGroups is null ? null : Patch(lastGroups, lastSlices, slices);
-        if (changedGroups is null)
+        var patched = lastGroups is null ? null : Patch(lastGroups, lastSlices, slices);
+        changedGroups = patched is null || changedGroups is null ? null : [.. changedGroups, .. patched];
+        if (patched is null)
         {
             lastGroups = EndpointReader.ByService(slices);
         }
