@@ -61,16 +61,12 @@ public static class Renderer
             [.. HairpinOwner.Of(port)]);
     }
 
-    /// <summary>kube-proxy's threshold: past it, endpoint rules go without comments.</summary>
-    public const int LargeClusterEndpoints = 1000;
-
     /// <summary>
-    /// More endpoints than <see cref="LargeClusterEndpoints"/>: the per-endpoint DNAT rules then
-    /// carry no comment (their chain's rules still name the service), as kube-proxy does. At 10k
-    /// services that halves the bytes loaded and shrinks the kernel's table by ~25 MB.
+    /// kube-proxy's threshold: with more endpoints than this (counted by the render cache), the
+    /// per-endpoint DNAT rules carry no comment (their chain's rules still name the service). At
+    /// 10k services that halves the bytes loaded and shrinks the kernel's table by ~25 MB.
     /// </summary>
-    public static bool IsLargeCluster(NodeModel model) =>
-        model.Services.Sum(p => p.ClusterEndpoints.Length + p.LocalEndpoints.Length) > LargeClusterEndpoints;
+    public const int LargeClusterEndpoints = 1000;
 
     /// <summary>Fixed chains first, then the dispatch buckets; the per-service chains come after both (see <see cref="TableBuilder.AddOwned"/>).</summary>
     private static int ByRank(string chain) =>

@@ -46,7 +46,7 @@ public sealed class ObjectStore<T> where T : IKubernetesObject<V1ObjectMeta>
     /// Drops managedFields and kubectl's last-applied copy: at 10k services the store holds 20k
     /// objects, and in a real cluster these two are often larger than the rest of each one.
     /// </summary>
-    public static T Trim(T item)
+    private static T Trim(T item)
     {
         if (item.Metadata is { } metadata)
         {
