@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using NodeProxy.Model;
@@ -25,6 +27,10 @@ public static class ChainNames
     /// <summary>Empty chain whose disappearance tells that someone flushed the tables.</summary>
     public const string Canary = "NP-CANARY";
 
+    // Printable ASCII but blank and the characters the hash input uses as separators and escape.
+    private static readonly SearchValues<char> Plain =
+        SearchValues.Create([.. Enumerable.Range('!', '~' - '!' + 1).Select(c => (char)c).Where(c => c is not ('/' or ':' or '%'))]);
+
     /// <summary>Second-level dispatch: service IPs whose last byte is <paramref name="bucket"/>.</summary>
     public static string ServiceBucket(int bucket) => $"NP-SVCS-{bucket:X2}";
 
@@ -51,9 +57,43 @@ public static class ChainNames
 
     /// <summary>xt_recent list that remembers which client chose this endpoint (affinity).</summary>
     public static string AffinityList(ServicePort port, Endpoint endpoint) =>
-        "NP-" + Hash(port.Name + port.Protocol.Name() + endpoint);
+        "NP-" + Hash(Key(port.Name) + port.Protocol.Name() + endpoint);
 
-    private static string PortHash(ServicePort port) => Hash(port.Name + port.Protocol.Name());
+    private static string PortHash(ServicePort port) => Hash(Key(port.Name) + port.Protocol.Name());
+
+    // "namespace/name:port", as it always was for names the API server accepts, so their chains
+    // keep their names. A part holding anything else ('/', ':', '%', blanks, controls, non-ASCII)
+    // is percent-encoded by UTF-16 unit, so that no two different names give one input: without
+    // this "a/b" + "c" and "a" + "b/c" would share a chain (and their rules), and so would two
+    // different lone surrogates, which UTF-8 turns into the same U+FFFD.
+    private static string Key(ServicePortName name)
+    {
+        var (ns, service, port) = (Part(name.Namespace), Part(name.Name), Part(name.Port));
+        return port.Length == 0 ? $"{ns}/{service}" : $"{ns}/{service}:{port}";
+    }
+
+    private static string Part(string text)
+    {
+        if (!text.AsSpan().ContainsAnyExcept(Plain))
+        {
+            return text;
+        }
+
+        var encoded = new StringBuilder(text.Length * 2);
+        foreach (var c in text)
+        {
+            if (Plain.Contains(c))
+            {
+                encoded.Append(c);
+            }
+            else
+            {
+                encoded.Append('%').Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+            }
+        }
+
+        return encoded.ToString();
+    }
 
     // 16 base32 characters (80 bits) keep names under iptables' 28-character limit.
     private static string Hash(string text)

@@ -12,12 +12,17 @@ public abstract record Match
     public abstract string Render();
 }
 
-public sealed record CommentMatch(string Text) : Match
+/// <summary>
+/// "-m comment": the text is sanitized when the match is made, so the rules, the trace and the
+/// kernel all show the same comment, and no name can write anything else into a rule.
+/// </summary>
+public sealed record CommentMatch : Match
 {
-    public override string Render() => $"-m comment --comment {Quote(Text)}";
+    public CommentMatch(string text) => Text = CommentText.Sanitize(text);
 
-    // iptables-save always quotes comments; escape what would end the quoted word.
-    private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    public string Text { get; }
+
+    public override string Render() => "-m comment --comment " + CommentText.Quote(Text);
 }
 
 /// <summary>"-m tcp --dport 80": needs a matching "-p" on the rule.</summary>
