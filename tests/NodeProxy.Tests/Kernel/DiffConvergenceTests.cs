@@ -62,7 +62,7 @@ public sealed class DiffConvergenceTests
         return Renderer.Render(pipeline.Model.For((IpFamily)family));
     }
 
-    private static void AssertSame(KernelTables wanted, KernelTables actual, string name)
+    internal static void AssertSame(KernelTables wanted, KernelTables actual, string name)
     {
         foreach (var table in new[] { "nat", "filter" })
         {

@@ -11,6 +11,9 @@ namespace NodeProxy.Tests.Rendering;
 /// </summary>
 public sealed class CommentTextTests
 {
+    // Written out here rather than taken from CommentText, so that a change there cannot agree with itself.
+    private static bool Printable(char c) => c is >= ' ' and <= '~' && !"\"\\'".Contains(c);
+
     [Theory]
     [InlineData("ns/a\nb:p", "ns/a?b:p")] // newline: would end the restore line
     [InlineData("ns/a\r\nb", "ns/a??b")]
@@ -71,8 +74,8 @@ public sealed class CommentTextTests
         {
             var safe = CommentText.Sanitize(text);
             return Encoding.UTF8.GetByteCount(safe) <= CommentText.MaxBytes
-                && safe.All(CommentText.IsAllowed)
+                && safe.All(Printable)
                 && CommentText.Sanitize(safe) == safe
-                && (safe == text) == (text.Length <= CommentText.MaxBytes && text.All(CommentText.IsAllowed));
+                && (safe == text) == (text.Length <= CommentText.MaxBytes && text.All(Printable));
         }, iter: 2000);
 }
