@@ -88,6 +88,9 @@ public sealed class FakeApiServer : IAsyncDisposable
     /// <summary>Creates or replaces the object (a copy of it), and returns the resourceVersion it got.</summary>
     public string Apply(IKubernetesObject<V1ObjectMeta> obj) => state.Apply(obj).ToString();
 
+    /// <summary>Like <see cref="Apply"/>, but the object goes on the wire (lists, watch events) as <paramref name="bend"/> rewrites its JSON.</summary>
+    public string ApplyBent(IKubernetesObject<V1ObjectMeta> obj, Func<string, string> bend) => state.Apply(obj, bend).ToString();
+
     /// <summary>A burst: one resourceVersion each, as separate writes; returns the last.</summary>
     public string ApplyMany(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects)
     {
