@@ -17,16 +17,8 @@ public sealed class ApiDrivenTests(ITestOutputHelper output)
     public async Task TrafficFollowsAnEndpointSliceChange()
     {
         await using var cluster = await CreateAsync("nft", output);
-        var listener = NamespaceSockets.Create(cluster.Node1.Netns, () =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            socket.Listen(64);
-            return socket;
-        });
-        await using var api = await FakeApiServer.StartAsync(listener);
-        var kubeconfig = Path.Combine(cluster.Manifests.Folder, "kubeconfig");
-        await File.WriteAllTextAsync(kubeconfig, api.KubeconfigYaml());
+        var (api, kubeconfig) = await StartApiAsync(cluster);
+        await using var stopApi = api;
         api.Apply(new V1Node { Metadata = new V1ObjectMeta { Name = "node-1" }, Status = new V1NodeStatus { Addresses = [new V1NodeAddress { Type = "InternalIP", Address = "192.168.56.11" }] } });
         var service = Watch.ApiObjects.Service("web", 90);
         service.Spec.Ports[0].TargetPort = 80;
@@ -55,16 +47,8 @@ public sealed class ApiDrivenTests(ITestOutputHelper output)
     public async Task APoisonedServiceIsSkippedAloneAndAnApiOutageLongerThanTheBoundFailsHealthzWithTheReason()
     {
         await using var cluster = await CreateAsync("nft", output);
-        var listener = NamespaceSockets.Create(cluster.Node1.Netns, () =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            socket.Listen(64);
-            return socket;
-        });
-        await using var api = await FakeApiServer.StartAsync(listener);
-        var kubeconfig = Path.Combine(cluster.Manifests.Folder, "kubeconfig");
-        await File.WriteAllTextAsync(kubeconfig, api.KubeconfigYaml());
+        var (api, kubeconfig) = await StartApiAsync(cluster);
+        await using var stopApi = api;
         api.Apply(Watch.ApiObjects.Node("node-1", "192.168.56.11"));
         api.Apply(Watch.ApiObjects.Service("web", 90));
         api.Apply(Slice("10.244.1.10"));
@@ -94,6 +78,22 @@ public sealed class ApiDrivenTests(ITestOutputHelper output)
         api.SetAvailable(true);
         Assert.Contains("\"healthy\":true", await HealthAsync(cluster, "/healthz", "200"), StringComparison.Ordinal);
         await agent.StopAsync();
+    }
+
+    /// <summary>The fake API server, listening inside node-1's namespace, and a kubeconfig for the agent there.</summary>
+    private static async Task<(FakeApiServer Api, string Kubeconfig)> StartApiAsync(AgentCluster cluster)
+    {
+        var listener = NamespaceSockets.Create(cluster.Node1.Netns, () =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            socket.Listen(64);
+            return socket;
+        });
+        var api = await FakeApiServer.StartAsync(listener);
+        var kubeconfig = Path.Combine(cluster.Manifests.Folder, "kubeconfig");
+        await File.WriteAllTextAsync(kubeconfig, api.KubeconfigYaml());
+        return (api, kubeconfig);
     }
 
     /// <summary>Asks the agent's health server until it answers with <paramref name="code"/>.</summary>
