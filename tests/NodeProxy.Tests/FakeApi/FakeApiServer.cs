@@ -132,6 +132,9 @@ public sealed class FakeApiServer : IAsyncDisposable
     /// <summary>The next <paramref name="count"/> requests, lists or watches, fail with this status.</summary>
     public void FailRequests(int count, int statusCode = 500) => faults.FailRequests(count, statusCode);
 
+    /// <summary>While set, watches are accepted and then end at once with an ERROR event of this status (null: watches work).</summary>
+    public void FailWatches(int? statusCode) => faults.WatchError = statusCode;
+
     /// <summary>While unavailable every request answers 503 at once.</summary>
     public void SetAvailable(bool available) => faults.Available = available;
 

@@ -65,6 +65,28 @@ public sealed class PartFailureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AWatchThatKeepsFailingRightAfterBeingAcceptedFailsHealthz()
+    {
+        var parts = new PartsHealth(NullLogger.Instance);
+        var source = KubernetesSource.Create(server.NewClient(), "node-1", Fast, new ChangeTracker(TimeProvider.System), NullLogger.Instance);
+        var health = Health(parts, source, TimeSpan.FromSeconds(2));
+        using var endpoint = new HealthEndpoint(health, parts, stop.Token);
+        Start(source, parts);
+        await Poll.UntilAsync(() => source.HasSynced, Task.WhenAll(running));
+        Assert.Equal(200, (await endpoint.GetAsync("/healthz")).Code);
+
+        // Each watch gets its 200, then an ERROR event: accepted, yet never working.
+        server.FailWatches(500);
+        server.DisconnectWatches();
+
+        var body = await endpoint.UntilAsync("/healthz", 503);
+        Assert.Contains("services: not in step with the API server for", body, StringComparison.Ordinal);
+        Assert.Contains("HTTP 500", body, StringComparison.Ordinal);
+        server.FailWatches(null);
+        await endpoint.UntilAsync("/healthz", 200);
+    }
+
+    [Fact]
     public async Task AnInformerLoopThatDiesMakesLivezAndHealthzFail()
     {
         // The one place an informer cannot survive: its own failure path throws.

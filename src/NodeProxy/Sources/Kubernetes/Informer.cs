@@ -18,6 +18,9 @@ namespace NodeProxy.Sources.Kubernetes;
 public sealed class Informer<T>(ResourceApi<T> api, InformerOptions options, Action changed, ILogger log, TimeProvider? clock = null) : IInformerStats
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
+    /// <summary>How long an accepted watch must last, if it delivers nothing, to count as the end of a failure streak.</summary>
+    private static readonly TimeSpan WatchProvenAfter = TimeSpan.FromSeconds(10);
+
     private readonly TimeProvider time = clock ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, long> errors = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
@@ -31,6 +34,11 @@ public sealed class Informer<T>(ResourceApi<T> api, InformerOptions options, Act
     private long undecodableTotal;
     private DateTimeOffset? outOfSyncSince;
     private string? lastError;
+
+    // A watch the server accepted clears outOfSyncSince, but keeps its old value here until the
+    // watch proves itself: one that fails soon after, having delivered nothing, continues the streak.
+    private DateTimeOffset? unproven;
+    private DateTimeOffset acceptedAt;
 
     public ObjectStore<T> Store { get; } = new();
 
@@ -188,16 +196,18 @@ public sealed class Informer<T>(ResourceApi<T> api, InformerOptions options, Act
             await foreach (var change in api.Watch(version, () =>
             {
                 healthy();
-                InSync();
+                Accepted();
             }, silence.Token))
             {
                 silence.CancelAfter(options.SilenceTimeout);
-                version = change.Ref.ResourceVersion is { Length: > 0 } seen ? seen : version;
                 if (change.Type == WatchEventType.Error)
                 {
                     var status = change.Status!;
                     throw new ApiStatusException(status.Code ?? 500, status.Reason, ObjectRef.Escape(status.Message ?? ""));
                 }
+
+                Proven();
+                version = change.Ref.ResourceVersion is { Length: > 0 } seen ? seen : version;
 
                 if (change.Item is { } item)
                 {
@@ -295,7 +305,27 @@ public sealed class Informer<T>(ResourceApi<T> api, InformerOptions options, Act
         lock (gate)
         {
             outOfSyncSince = null;
+            unproven = null;
             lastError = null;
+        }
+    }
+
+    private void Accepted()
+    {
+        lock (gate)
+        {
+            unproven = outOfSyncSince;
+            acceptedAt = time.GetUtcNow();
+            outOfSyncSince = null;
+            lastError = null;
+        }
+    }
+
+    private void Proven()
+    {
+        lock (gate)
+        {
+            unproven = null;
         }
     }
 
@@ -304,7 +334,9 @@ public sealed class Informer<T>(ResourceApi<T> api, InformerOptions options, Act
         errors.AddOrUpdate(ErrorType(e), 1, (_, n) => n + 1);
         lock (gate)
         {
-            outOfSyncSince ??= now;
+            // A watch that keeps failing right after being accepted is still failing.
+            outOfSyncSince ??= unproven is { } since && now - acceptedAt < WatchProvenAfter ? since : now;
+            unproven = null;
             lastError = Describe(e);
         }
     }
