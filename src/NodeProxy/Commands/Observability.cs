@@ -17,7 +17,7 @@ internal sealed class Observability : IDisposable
     private readonly HealthServer healthServer;
     private readonly ServiceHealthServer serviceHealth;
 
-    public Observability(ObservabilitySettings settings, SyncLoop loop, Syncer syncer, ChangeTracker changes, ModelFeed feed, IReadOnlyList<IInformerStats> informers, ILogger log, CancellationToken cancel)
+    public Observability(ObservabilitySettings settings, SyncLoop loop, Syncer syncer, ChangeTracker changes, ModelFeed feed, IReadOnlyList<IInformerStats> informers, PartsHealth parts, ILogger log, CancellationToken cancel)
     {
         var recorder = new MetricsRecorder(new ProxyMetrics());
         recorder.Attach(syncer.Counters, changes, informers);
@@ -25,6 +25,8 @@ internal sealed class Observability : IDisposable
         var health = new ProxyHealth(families, 2 * settings.SyncPeriod, TimeProvider.System)
         {
             NodeEligible = () => NodeIsEligible(feed, settings.NodeName),
+            Parts = parts,
+            Freshness = new SourceFreshness(informers, settings.ApiStaleAfter, TimeProvider.System),
         };
         serviceHealth = new ServiceHealthServer(health, log);
         var latencies = new LatencyRecorder();
@@ -62,7 +64,7 @@ internal sealed class Observability : IDisposable
         try
         {
             metricServer.Start();
-            healthServer.Start(cancel);
+            parts.Watch("the health server", healthServer.Start(cancel), cancel);
         }
         catch (System.Net.HttpListenerException e)
         {
@@ -94,4 +96,5 @@ internal sealed class Observability : IDisposable
     }
 }
 
-internal sealed record ObservabilitySettings(string NodeName, string MetricsAddress, string HealthAddress, TimeSpan SyncPeriod);
+/// <param name="ApiStaleAfter">How long a watched resource may be out of step with the API server before /healthz fails.</param>
+internal sealed record ObservabilitySettings(string NodeName, string MetricsAddress, string HealthAddress, TimeSpan SyncPeriod, TimeSpan ApiStaleAfter);

@@ -27,6 +27,7 @@ internal static class RunCommand
         var syncPeriod = Duration("--sync-period", "Longest time between syncs; the canary is checked this often", "30s");
         var minSyncPeriod = Duration("--min-sync-period", "Shortest time between syncs: changes closer than this are applied together", "50ms");
         var fullSyncPeriod = Duration("--full-sync-period", "How often every chain is rewritten from what the kernel holds, repairing drift", "1h");
+        var apiStaleAfter = Duration("--api-stale-after", "How long a watched resource may fail to list or watch before /healthz fails", "2m");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every conntrack deletion and other details" };
         var logFormat = new Option<string>("--log-format") { Description = "simple (default), json or systemd", DefaultValueFactory = _ => "simple" };
         logFormat.AcceptOnlyFromAmong(Logs.Formats);
@@ -34,7 +35,7 @@ internal static class RunCommand
         var healthAddress = Address("--healthz-bind-address", "Where /healthz and /livez are served, HOST:PORT", "0.0.0.0:10256");
         var command = new Command("run", "Program iptables from the Kubernetes API (or manifests) and keep them in step");
         node.AddTo(command);
-        foreach (var option in new Option[] { kubeconfig, kernel.Backend, once, dryRun, syncPeriod, minSyncPeriod, fullSyncPeriod, metricsAddress, healthAddress, verbose, logFormat })
+        foreach (var option in new Option[] { kubeconfig, kernel.Backend, once, dryRun, syncPeriod, minSyncPeriod, fullSyncPeriod, apiStaleAfter, metricsAddress, healthAddress, verbose, logFormat })
         {
             command.Options.Add(option);
         }
@@ -46,9 +47,9 @@ internal static class RunCommand
             var config = node.ToConfig(result);
             using var stop = new StopSignals(cancel);
             var changes = new ChangeTracker(TimeProvider.System);
+            var parts = new Health.PartsHealth(log);
             var source = result.GetValue(node.Source);
             ModelFeed feed;
-            Task informers = Task.CompletedTask;
             IReadOnlyList<IInformerStats> informerStats = [];
             if (source is not null)
             {
@@ -68,7 +69,11 @@ internal static class RunCommand
                 }
 
                 var api = KubernetesSource.Create(client, config.NodeName, new InformerOptions(), changes, log);
-                informers = api.RunAsync(stop.Token);
+                foreach (var (name, informer) in api.Start(stop.Token))
+                {
+                    parts.Watch($"the {name} informer", informer, stop.Token);
+                }
+
                 informerStats = api.Informers;
                 feed = ModelFeed.FromApi(api, config, log);
                 if ((result.GetValue(once) || result.GetValue(dryRun)) && !await WaitForListsAsync(api, stop.Token))
@@ -113,19 +118,25 @@ internal static class RunCommand
                 FullSyncPeriod = result.GetValue(fullSyncPeriod),
             }, TimeProvider.System, log);
             using var observability = new Observability(
-                new ObservabilitySettings(config.NodeName, result.GetValue(metricsAddress)!, result.GetValue(healthAddress)!, result.GetValue(syncPeriod)),
-                loop, syncer, changes, feed, informerStats, log, stop.Token);
+                new ObservabilitySettings(config.NodeName, result.GetValue(metricsAddress)!, result.GetValue(healthAddress)!, result.GetValue(syncPeriod), result.GetValue(apiStaleAfter)),
+                loop, syncer, changes, feed, informerStats, parts, log, stop.Token);
             changes.Dirty += loop.Trigger;
             using var watcher = source is null ? null : new ManifestWatcher(source, () => changes.Changed(null));
+            var syncing = loop.RunAsync(stop.Token);
+            parts.Watch("the sync loop", syncing, stop.Token);
             try
             {
-                await loop.RunAsync(stop.Token);
+                await syncing;
             }
             catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
             {
             }
-
-            await informers.ContinueWith(_ => { }, TaskScheduler.Default);
+            catch (Exception) when (!stop.Token.IsCancellationRequested)
+            {
+                // PartsHealth has logged it; /livez fails until the kubelet restarts the agent,
+                // and the rules stay as they are meanwhile.
+                await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
 
             // The rules stay: a restarting agent adopts them, and traffic flows meanwhile.
             log.LogInformation("stopped; the rules stay in the kernel (nodeproxy cleanup removes them)");

@@ -13,11 +13,12 @@ public sealed class HealthServer(string bindAddress, ProxyHealth health, ILogger
     private static readonly System.Text.Json.JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly HttpListener listener = new();
 
-    public void Start(CancellationToken cancel)
+    /// <returns>The serving loop, which runs until <paramref name="cancel"/> or disposal.</returns>
+    public Task Start(CancellationToken cancel)
     {
         listener.Prefixes.Add(BindAddress.Prefix(bindAddress));
         listener.Start();
-        _ = Task.Run(() => ServeAsync(cancel), cancel);
+        return Task.Run(() => ServeAsync(cancel), cancel);
     }
 
     public void Dispose() => listener.Close();

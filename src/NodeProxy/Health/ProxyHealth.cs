@@ -6,7 +6,9 @@ namespace NodeProxy.Health;
 /// <summary>
 /// kube-proxy's health rule, per IP family: unhealthy only when an update has been pending for
 /// longer than the timeout (2 x sync period). Starting up and idling are healthy; a sync that
-/// keeps failing is not. Thread-safe; the clock is injected so the rule is testable.
+/// keeps failing is not. Beyond kube-proxy: a part of the agent that died fails both /livez and
+/// /healthz, a watched resource out of step with the API server for too long fails /healthz, and
+/// the body's "problems" says which. Thread-safe; the clock is injected so the rule is testable.
 /// </summary>
 public sealed class ProxyHealth(IReadOnlyList<IpFamily> families, TimeSpan timeout, TimeProvider time)
 {
@@ -16,6 +18,12 @@ public sealed class ProxyHealth(IReadOnlyList<IpFamily> families, TimeSpan timeo
 
     /// <summary>The Node as last seen: /healthz also wants it present and not being removed.</summary>
     public Func<bool> NodeEligible { get; set; } = () => true;
+
+    /// <summary>A part that died makes both /livez and /healthz fail.</summary>
+    public PartsHealth? Parts { get; set; }
+
+    /// <summary>A resource out of step with the API server for too long makes /healthz fail.</summary>
+    public SourceFreshness? Freshness { get; set; }
 
     public void Queued()
     {
@@ -70,6 +78,21 @@ public sealed class ProxyHealth(IReadOnlyList<IpFamily> families, TimeSpan timeo
             healthy &= eligible;
         }
 
+        // Why, in words, so that the body says what the status code means.
+        IEnumerable<string> problems = Parts?.Dead ?? [];
+        if (withNode)
+        {
+            problems = problems.Concat(Freshness?.Stale() ?? []);
+        }
+
+        var reasons = problems.ToList();
+        if (reasons.Count > 0)
+        {
+            healthy = false;
+            body["problems"] = new JsonArray([.. reasons.Select(r => (JsonNode)r)]);
+        }
+
+        body["healthy"] = healthy;
         return (healthy, body);
     }
 

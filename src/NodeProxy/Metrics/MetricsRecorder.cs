@@ -90,6 +90,11 @@ public sealed class MetricsRecorder(ProxyMetrics metrics)
             {
                 metrics.WatchRequests.WithLabels(informer.Name).IncTo(informer.Watches);
                 metrics.Relists.WithLabels(informer.Name).IncTo(informer.Relists);
+                metrics.Rejected.WithLabels(informer.Kind, "Undecodable").IncTo(informer.Undecodable);
+                foreach (var (type, count) in informer.Errors)
+                {
+                    metrics.WatchErrors.WithLabels(informer.Name, type).IncTo(count);
+                }
             }
         });
 

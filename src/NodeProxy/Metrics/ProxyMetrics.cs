@@ -45,6 +45,7 @@ public sealed class ProxyMetrics
         Rejected = factory.CreateCounter("nodeproxy_objects_rejected_total", "Objects (or parts of them) skipped as invalid", ["kind", "reason"]);
         WatchRequests = factory.CreateCounter("nodeproxy_watch_requests_total", "Watch requests made, per resource (each after the first is a restart)", ["resource"]);
         Relists = factory.CreateCounter("nodeproxy_watch_relists_total", "Relists after a 410 Gone, per resource", ["resource"]);
+        WatchErrors = factory.CreateCounter("nodeproxy_watch_errors_total", "Failed lists and watches, per resource and error type (each retried with backoff)", ["resource", "type"]);
         ConntrackDeleted = factory.CreateCounter("nodeproxy_conntrack_entries_deleted_total", "Stale UDP/SCTP conntrack entries deleted");
     }
 
@@ -72,6 +73,7 @@ public sealed class ProxyMetrics
     public Counter Rejected { get; }
     public Counter WatchRequests { get; }
     public Counter Relists { get; }
+    public Counter WatchErrors { get; }
     public Counter ConntrackDeleted { get; }
 
     private Histogram SyncHistogram(string name, string help) =>

@@ -22,7 +22,8 @@ public sealed class ApiState
 
     public int OpenWatchCount { get { lock (gate) return watches.Count; } }
 
-    public long Apply(IKubernetesObject<V1ObjectMeta> obj)
+    /// <param name="bend">Rewrites the object's JSON on the wire, for objects the typed model cannot hold.</param>
+    public long Apply(IKubernetesObject<V1ObjectMeta> obj, Func<string, string>? bend = null)
     {
         var type = ResourceType.For(obj.GetType());
         var stored = type.Copy(obj);
@@ -35,6 +36,8 @@ public sealed class ApiState
             objects.TryGetValue(key, out var previous);
             stored.Metadata.Uid ??= previous?.Metadata.Uid ?? Guid.NewGuid().ToString();
             stored.Metadata.ResourceVersion = (++resourceVersion).ToString();
+            if (bend is not null)
+                WireJson.Bend(stored, bend);
             objects[key] = stored;
             Record(new(resourceVersion, type, previous is null ? WatchEventType.Added : WatchEventType.Modified, previous, stored));
             return resourceVersion;
@@ -50,6 +53,7 @@ public sealed class ApiState
             // The DELETED event carries the last state at the deletion's resourceVersion.
             var gone = type.Copy(last);
             gone.Metadata.ResourceVersion = (++resourceVersion).ToString();
+            WireJson.Copy(last, gone);
             Record(new(resourceVersion, type, WatchEventType.Deleted, last, gone));
             return true;
         }

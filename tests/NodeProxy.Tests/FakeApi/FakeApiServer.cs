@@ -88,6 +88,9 @@ public sealed class FakeApiServer : IAsyncDisposable
     /// <summary>Creates or replaces the object (a copy of it), and returns the resourceVersion it got.</summary>
     public string Apply(IKubernetesObject<V1ObjectMeta> obj) => state.Apply(obj).ToString();
 
+    /// <summary>Like <see cref="Apply"/>, but the object goes on the wire (lists, watch events) as <paramref name="bend"/> rewrites its JSON.</summary>
+    public string ApplyBent(IKubernetesObject<V1ObjectMeta> obj, Func<string, string> bend) => state.Apply(obj, bend).ToString();
+
     /// <summary>A burst: one resourceVersion each, as separate writes; returns the last.</summary>
     public string ApplyMany(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects)
     {
@@ -128,6 +131,9 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     /// <summary>The next <paramref name="count"/> requests, lists or watches, fail with this status.</summary>
     public void FailRequests(int count, int statusCode = 500) => faults.FailRequests(count, statusCode);
+
+    /// <summary>While set, watches are accepted and then end at once with an ERROR event of this status (null: watches work).</summary>
+    public void FailWatches(int? statusCode) => faults.WatchError = statusCode;
 
     /// <summary>While unavailable every request answers 503 at once.</summary>
     public void SetAvailable(bool available) => faults.Available = available;

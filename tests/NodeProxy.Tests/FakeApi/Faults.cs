@@ -10,6 +10,9 @@ sealed class Faults
 
     public bool Available { get; set; } = true;
 
+    /// <summary>While set, every watch is accepted (200) and then ends with an ERROR event of this status.</summary>
+    public int? WatchError { get; set; }
+
     public void Stall(bool stalled)
     {
         lock (gate)

@@ -1,3 +1,4 @@
+using k8s;
 using Microsoft.AspNetCore.Http;
 
 namespace NodeProxy.Tests.FakeApi;
@@ -9,6 +10,9 @@ static class ListEndpoint
     {
         await faults.WaitRunningAsync(context.RequestAborted);
         var (items, resourceVersion) = state.List(selection);
-        await Responses.JsonAsync(context, 200, selection.Type.NewList(items, resourceVersion.ToString()));
+        // Item by item, so that an item a test bent goes out bent, as in a watch.
+        var empty = KubernetesJson.Serialize(selection.Type.NewList([], resourceVersion.ToString()));
+        var json = empty.Replace("\"items\":[]", $"\"items\":[{string.Join(",", items.Select(WireJson.Of))}]", StringComparison.Ordinal);
+        await Responses.RawAsync(context, 200, json);
     }
 }

@@ -11,6 +11,8 @@ static class Responses
     public static Task FailureAsync(HttpContext context, int statusCode, string message) =>
         WriteAsync(context, statusCode, StatusJson.Serialize(Statuses.Failure(statusCode, Statuses.ReasonFor(statusCode), message)));
 
+    public static Task RawAsync(HttpContext context, int statusCode, string json) => WriteAsync(context, statusCode, json);
+
     static async Task WriteAsync(HttpContext context, int statusCode, string json)
     {
         context.Response.StatusCode = statusCode;

@@ -35,6 +35,11 @@ static class WatchEndpoint
             context.Response.ContentType = "application/json";
             await context.Response.StartAsync(token);
             await context.Response.Body.FlushAsync(token);
+            if (faults.WatchError is { } code)
+            {
+                await context.Response.WriteAsync(WatchLine.Error(Statuses.Failure(code, Statuses.ReasonFor(code), "injected")), token);
+                return;
+            }
             await foreach (var line in session.Lines.ReadAllAsync(token))
             {
                 await faults.WaitRunningAsync(token);

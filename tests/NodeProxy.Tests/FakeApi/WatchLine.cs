@@ -6,7 +6,7 @@ namespace NodeProxy.Tests.FakeApi;
 /// <summary>The newline-delimited JSON events of a watch stream, byte for byte as the apiserver frames them.</summary>
 static class WatchLine
 {
-    public static string Event(WatchEventType type, object obj) => Frame(type, KubernetesJson.Serialize(obj));
+    public static string Event(WatchEventType type, object obj) => Frame(type, WireJson.Of(obj));
 
     public static string Bookmark(ResourceType type, long resourceVersion)
     {

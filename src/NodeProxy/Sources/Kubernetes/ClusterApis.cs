@@ -1,5 +1,4 @@
-using k8s;
-using k8s.ClientSets;
+using System.Runtime.CompilerServices;
 using k8s.Models;
 
 namespace NodeProxy.Sources.Kubernetes;
@@ -7,7 +6,9 @@ namespace NodeProxy.Sources.Kubernetes;
 /// <summary>
 /// The four resources kube-proxy watches, with its filters: Services and EndpointSlices that
 /// another proxy claims (service-proxy-name) or that are headless are never sent; only this
-/// Node, and only the Pods on this node (for hostPorts).
+/// Node, and only the Pods on this node (for hostPorts). The requests are made here rather than
+/// through the client's typed calls, which decode a whole list (or event) at once: there one
+/// object the client cannot read would fail every list of its resource, for good.
 /// </summary>
 public static class ClusterApis
 {
@@ -15,43 +16,39 @@ public static class ClusterApis
 
     private const int WatchTimeoutSeconds = 600;
 
-    public static ResourceApi<V1Service> Services(ClientSet client) => new(
-        "services",
-        async (rv, cancel) =>
-        {
-            var list = await client.CoreV1.Service.ListAsync(labelSelector: ServiceSelector, resourceVersion: rv, cancellationToken: cancel);
-            return new ResourceList<V1Service>([.. list.Items], list.Metadata.ResourceVersion);
-        },
-        (rv, onError, cancel) => client.CoreV1.Service.WatchListAsync(
-            allowWatchBookmarks: true, labelSelector: ServiceSelector, resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: cancel));
+    public static ResourceApi<V1Service> Services(ApiTransport api) =>
+        Resource<V1Service>(api, "services", "Service", "/api/v1/services", $"labelSelector={Uri.EscapeDataString(ServiceSelector)}");
 
-    public static ResourceApi<V1EndpointSlice> EndpointSlices(ClientSet client) => new(
-        "endpointslices",
-        async (rv, cancel) =>
-        {
-            var list = await client.DiscoveryV1.EndpointSlice.ListAsync(labelSelector: ServiceSelector, resourceVersion: rv, cancellationToken: cancel);
-            return new ResourceList<V1EndpointSlice>([.. list.Items], list.Metadata.ResourceVersion);
-        },
-        (rv, onError, cancel) => client.DiscoveryV1.EndpointSlice.WatchListAsync(
-            allowWatchBookmarks: true, labelSelector: ServiceSelector, resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: cancel));
+    public static ResourceApi<V1EndpointSlice> EndpointSlices(ApiTransport api) =>
+        Resource<V1EndpointSlice>(api, "endpointslices", "EndpointSlice", "/apis/discovery.k8s.io/v1/endpointslices", $"labelSelector={Uri.EscapeDataString(ServiceSelector)}");
 
-    public static ResourceApi<V1Node> Node(ClientSet client, string nodeName) => new(
-        "nodes",
-        async (rv, cancel) =>
-        {
-            var list = await client.CoreV1.Node.ListAsync(fieldSelector: $"metadata.name={nodeName}", resourceVersion: rv, cancellationToken: cancel);
-            return new ResourceList<V1Node>([.. list.Items], list.Metadata.ResourceVersion);
-        },
-        (rv, onError, cancel) => client.CoreV1.Node.WatchListAsync(
-            allowWatchBookmarks: true, fieldSelector: $"metadata.name={nodeName}", resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: cancel));
+    public static ResourceApi<V1Node> Node(ApiTransport api, string nodeName) =>
+        Resource<V1Node>(api, "nodes", "Node", "/api/v1/nodes", $"fieldSelector={Uri.EscapeDataString($"metadata.name={nodeName}")}");
 
-    public static ResourceApi<V1Pod> PodsOnNode(ClientSet client, string nodeName) => new(
-        "pods",
+    public static ResourceApi<V1Pod> PodsOnNode(ApiTransport api, string nodeName) =>
+        Resource<V1Pod>(api, "pods", "Pod", "/api/v1/pods", $"fieldSelector={Uri.EscapeDataString($"spec.nodeName={nodeName}")}");
+
+    private static ResourceApi<T> Resource<T>(ApiTransport api, string name, string kind, string path, string selector)
+        where T : class => new(
+        name,
+        kind,
         async (rv, cancel) =>
         {
-            var list = await client.CoreV1.Pod.ListAsync(fieldSelector: $"spec.nodeName={nodeName}", resourceVersion: rv, cancellationToken: cancel);
-            return new ResourceList<V1Pod>([.. list.Items], list.Metadata.ResourceVersion);
+            using var response = await api.GetAsync($"{path}?{selector}&resourceVersion={Uri.EscapeDataString(rv)}", cancel);
+            await using var body = await response.Content.ReadAsStreamAsync(cancel);
+            return await ListDecoder<T>.ReadAsync(body, cancel);
         },
-        (rv, onError, cancel) => client.CoreV1.Pod.WatchListAsync(
-            allowWatchBookmarks: true, fieldSelector: $"spec.nodeName={nodeName}", resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: cancel));
+        (rv, connected, cancel) => WatchAsync<T>(api, $"{path}?{selector}&watch=true&allowWatchBookmarks=true&timeoutSeconds={WatchTimeoutSeconds}&resourceVersion={Uri.EscapeDataString(rv)}", connected, cancel));
+
+    private static async IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(ApiTransport api, string pathAndQuery, Action connected, [EnumeratorCancellation] CancellationToken cancel)
+        where T : class
+    {
+        using var response = await api.GetAsync(pathAndQuery, cancel);
+        connected();
+        await using var body = await response.Content.ReadAsStreamAsync(cancel);
+        await foreach (var change in WatchDecoder<T>.ReadAsync(body, cancel))
+        {
+            yield return change;
+        }
+    }
 }

@@ -1,5 +1,3 @@
-using k8s;
-using k8s.ClientSets;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using NodeProxy.Cluster;
@@ -37,8 +35,8 @@ public sealed class KubernetesSource
 
     public static KubernetesSource Create(k8s.Kubernetes client, string nodeName, InformerOptions options, ChangeTracker changes, ILogger log)
     {
-        var set = new ClientSet(client);
-        return new KubernetesSource(ClusterApis.Services(set), ClusterApis.EndpointSlices(set), ClusterApis.Node(set, nodeName), ClusterApis.PodsOnNode(set, nodeName), options, changes, log);
+        var api = new ApiTransport(client);
+        return new KubernetesSource(ClusterApis.Services(api), ClusterApis.EndpointSlices(api), ClusterApis.Node(api, nodeName), ClusterApis.PodsOnNode(api, nodeName), options, changes, log);
     }
 
     public ChangeTracker Changes { get; }
@@ -47,8 +45,16 @@ public sealed class KubernetesSource
 
     public IReadOnlyList<IInformerStats> Informers => [services, slices, nodes, pods];
 
-    public Task RunAsync(CancellationToken cancel) =>
-        Task.WhenAll(services.RunAsync(cancel), slices.RunAsync(cancel), nodes.RunAsync(cancel), pods.RunAsync(cancel));
+    public Task RunAsync(CancellationToken cancel) => Task.WhenAll(Start(cancel).Values);
+
+    /// <summary>Starts each informer's loop, by resource name, so that one that ends can be told apart.</summary>
+    public IReadOnlyDictionary<string, Task> Start(CancellationToken cancel) => new Dictionary<string, Task>(StringComparer.Ordinal)
+    {
+        [services.Name] = services.RunAsync(cancel),
+        [slices.Name] = slices.RunAsync(cancel),
+        [nodes.Name] = nodes.RunAsync(cancel),
+        [pods.Name] = pods.RunAsync(cancel),
+    };
 
     /// <summary>Null until every resource has been listed once: a partial cluster must never be synced.</summary>
     public ClusterSnapshot? Snapshot() => HasSynced

@@ -20,6 +20,10 @@ public sealed class ObjectStore<T> where T : IKubernetesObject<V1ObjectMeta>
 
     public void Remove(T item) => objects.TryRemove(Key(item), out _);
 
+    /// <summary>By namespace/name alone: for an object whose last event could not be decoded.</summary>
+    /// <returns>Whether the store held it.</returns>
+    public bool Remove(ObjectRef item) => objects.TryRemove(item.Key, out _);
+
     /// <summary>After a (re)list: what the list lacks was deleted while nobody was watching.</summary>
     /// <returns>How many objects vanished.</returns>
     public int Replace(IReadOnlyList<T> items)
@@ -57,5 +61,5 @@ public sealed class ObjectStore<T> where T : IKubernetesObject<V1ObjectMeta>
         return item;
     }
 
-    private static string Key(T item) => $"{item.Metadata?.NamespaceProperty}/{item.Metadata?.Name}";
+    public static string Key(T item) => $"{item.Metadata?.NamespaceProperty}/{item.Metadata?.Name}";
 }
