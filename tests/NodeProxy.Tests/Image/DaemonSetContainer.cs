@@ -26,14 +26,26 @@ internal static partial class DaemonSetContainer
         // A hostNetwork pod has the node's name and /etc/hosts, where a node names itself. The
         // agent's HttpListener looks its own host name up: unresolved, that costs 12 s of DNS timeouts.
         "--hostname", node.Name, "--add-host", $"{node.Name}:{node.Ip}",
-        "--cap-drop", "ALL", "--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW",
-        "--security-opt", "no-new-privileges",
-        // A read-only root as the kubelet makes it, without the tmpfs podman would add on /tmp and /run.
-        "--read-only", "--read-only-tmpfs=false",
-        "--volume", "/run/xtables.lock:/run/xtables.lock",
+        .. Security(Capabilities),
+        XtablesLock[0], XtablesLock[1],
         "--volume", $"{serviceAccount}:{ServiceAccountDir}:ro",
         .. env.SelectMany(e => new[] { "--env", $"{e.Key}={e.Value}" }),
         image, .. Expand(Manifest.Args, env), .. extraArgs,
+    ];
+
+    /// <summary>What the securityContext adds to what ALL dropped.</summary>
+    public static readonly string[] Capabilities = ["NET_ADMIN", "NET_RAW"];
+
+    /// <summary>The node's lock, shared as the hostPath volume shares it.</summary>
+    public static readonly string[] XtablesLock = ["--volume", "/run/xtables.lock:/run/xtables.lock"];
+
+    /// <summary>The securityContext, with these capabilities added (a test may try fewer).</summary>
+    public static string[] Security(IEnumerable<string> capabilities) =>
+    [
+        "--cap-drop", "ALL", .. capabilities.SelectMany(c => new[] { "--cap-add", c }),
+        "--security-opt", "no-new-privileges",
+        // A read-only root as the kubelet makes it, without the tmpfs podman would add on /tmp and /run.
+        "--read-only", "--read-only-tmpfs=false",
     ];
 
     /// <summary>The kubelet's $(VAR) expansion of args.</summary>
