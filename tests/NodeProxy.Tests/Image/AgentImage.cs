@@ -15,9 +15,13 @@ public sealed class AgentImage : IAsyncLifetime
 
     public List<string> Log { get; } = [];
 
+    /// <summary>The machine's own iptables before the base and the image were made, and after.</summary>
+    public (string Before, string After) HostRules { get; private set; }
+
     public async Task InitializeAsync()
     {
         var context = Directory.CreateTempSubdirectory("nodeproxy-image-").FullName;
+        var before = await Image.HostRules.SaveAsync();
         try
         {
             var baseImage = await StandInBase.EnsureAsync(Log.Add);
@@ -33,6 +37,7 @@ public sealed class AgentImage : IAsyncLifetime
 
             File.Copy(Path.Combine(DeployFiles.RepoRoot, ".dockerignore"), Path.Combine(context, ".dockerignore"));
             await Podman.BuildAsync(DeployFiles.Dockerfile, context, Tag, new Dictionary<string, string> { ["BASE_IMAGE"] = baseImage });
+            HostRules = (before, await Image.HostRules.SaveAsync());
         }
         catch
         {

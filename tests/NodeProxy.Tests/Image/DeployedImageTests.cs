@@ -23,6 +23,13 @@ public sealed class DeployedImageTests(AgentImage image, ITestOutputHelper outpu
 {
     private const string ClusterIp = "10.96.0.88";
 
+    [Fact]
+    public void BuildingTheImageLeftTheMachinesOwnIptablesAlone()
+    {
+        Assert.Equal(image.HostRules.Before, image.HostRules.After);
+        Assert.DoesNotContain("NETAVARK", image.HostRules.After, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("nft")]
     [InlineData("legacy")]
