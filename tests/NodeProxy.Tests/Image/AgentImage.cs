@@ -25,10 +25,11 @@ public sealed class AgentImage : IAsyncLifetime
         try
         {
             var baseImage = await StandInBase.EnsureAsync(Log.Add);
-            // As the README tells an operator, into the folder the Dockerfile copies from.
+            // As the README tells an operator, into the folder the Dockerfile copies from; built
+            // in a folder of its own, so the source tree's bin and obj (which the tests run from) stay as they are.
             var publish = await Cli.Wrap(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
                 .WithArguments(["publish", Path.Combine(DeployFiles.RepoRoot, "src", "NodeProxy"), "-c", "Release", "-r", "linux-x64", "--self-contained",
-                    "-o", Path.Combine(context, "out", "linux-x64"), "--disable-build-servers", "-nodeReuse:false"])
+                    "-o", Path.Combine(context, "out", "linux-x64"), "--artifacts-path", Path.Combine(context, "artifacts"), "--disable-build-servers", "-nodeReuse:false"])
                 .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
             if (publish.ExitCode != 0)
             {

@@ -7,15 +7,12 @@ namespace NodeProxy.Tests.Image;
 /// <summary>podman as this machine needs it; every call names its network, so none uses podman's bridge.</summary>
 internal static class Podman
 {
-    /// <summary>
-    /// crun refuses this machine's hybrid cgroup layout; podman's default ulimits exceed the hard
-    /// limits. --network none for builds: podman's default bridge writes NETAVARK chains into the
-    /// machine's own nat and filter tables.
-    /// </summary>
+    /// <summary>podman's default ulimits exceed this machine's hard limits.</summary>
     public static readonly string[] Limits = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"];
 
     public static async Task<ExecResult> TryAsync(params string[] args)
     {
+        // crun refuses this machine's hybrid cgroup layout.
         var result = await Cli.Wrap("podman").WithArguments(["--runtime", "runc", .. args])
             .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
         return new ExecResult(result.ExitCode, result.StandardOutput, result.StandardError);
@@ -31,7 +28,10 @@ internal static class Podman
 
     public static async Task<bool> ImageExistsAsync(string image) => (await TryAsync("image", "exists", image)).ExitCode == 0;
 
-    /// <summary>Builds offline from the local base only; returns the image id.</summary>
+    /// <summary>
+    /// Builds offline from local images only. --network none: podman's default bridge would write
+    /// NETAVARK chains into the machine's own nat and filter tables.
+    /// </summary>
     public static async Task BuildAsync(string dockerfile, string context, string tag, IReadOnlyDictionary<string, string> buildArgs) =>
         await RunAsync(["build", "--network", "none", "--pull=never", .. Limits, "-f", dockerfile, "-t", tag,
             .. buildArgs.SelectMany(a => new[] { "--build-arg", $"{a.Key}={a.Value}" }), context]);
