@@ -1,25 +1,21 @@
-# The nodeproxy agent, as daemonset/daemonset.yaml runs it:
-#   docker build -t ghcr.io/nodeproxy/nodeproxy:latest .
-
-# The build output is framework-dependent IL, the same on every architecture, so the SDK runs
-# natively even when building an image for another platform (docker buildx --platform).
-FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0 AS build
-WORKDIR /src
-# Restore on its own layer so that a source change does not download the packages again.
-COPY Directory.Build.props ./
-COPY src/NodeProxy/NodeProxy.csproj src/NodeProxy/
-RUN dotnet restore src/NodeProxy
-COPY src/NodeProxy/ src/NodeProxy/
-# No apphost: the entrypoint runs the dll, and an apphost would be for the build machine's CPU.
-RUN dotnet publish src/NodeProxy -c Release -o /app -p:UseAppHost=false
-
-# .NET 10's runtime images are Ubuntu 24.04, which packages the tools under the names the agent
-# runs: iptables-nft-restore, iptables-legacy-save, ip6tables-..., and conntrack.
-FROM mcr.microsoft.com/dotnet/runtime:10.0
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends iptables conntrack \
-    && rm -rf /var/lib/apt/lists/*
-COPY --from=build /app /app
+# The nodeproxy agent's image, as daemonset/daemonset.yaml runs it. As Kubernetes builds
+# kube-proxy's image, the binary is built outside and copied in: self-contained for linux-x64,
+# so the image carries no .NET runtime or SDK, only Debian with iptables and conntrack.
+#
+#   dotnet publish src/NodeProxy -c Release -r linux-x64 --self-contained -o out/linux-x64
+#   docker build -t ghcr.io/nodeproxy/nodeproxy:v0.1.0 .
+#
+# BASE_IMAGE names any Debian-like image; the tests pass a local offline stand-in (bookworm
+# minbase with iptables, conntrack and libssl3 already in it).
+ARG BASE_IMAGE=docker.io/library/debian:bookworm-slim
+FROM ${BASE_IMAGE}
+# iptables brings both backends' tools (iptables-nft-restore, iptables-legacy-save, ip6tables-...);
+# libssl3 is what .NET loads for TLS to the API server. A base that has all three needs no network.
+RUN dpkg-query -W iptables conntrack libssl3 >/dev/null 2>&1 \
+    || { apt-get update \
+         && apt-get install -y --no-install-recommends iptables conntrack libssl3 \
+         && rm -rf /var/lib/apt/lists/*; }
+COPY out/linux-x64/ /app/
 # Root, the image's default: the capabilities the DaemonSet adds reach only a root process.
-ENTRYPOINT ["dotnet", "/app/nodeproxy.dll"]
+ENTRYPOINT ["/app/nodeproxy"]
 CMD ["run"]

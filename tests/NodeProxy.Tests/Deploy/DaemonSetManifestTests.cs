@@ -34,24 +34,43 @@ public sealed partial class DaemonSetManifestTests
         Assert.Equal(DeployFiles.Single<V1ServiceAccount>().Metadata.Name, Pod.ServiceAccountName);
 
     [Fact]
-    public void HasNetAdminAndNetRawWithoutPrivileged()
+    public void DropsEveryCapabilityButNetAdminAndNetRaw()
     {
         var security = Agent.SecurityContext;
 
         Assert.NotEqual(true, security.Privileged);
+        Assert.Equal(false, security.AllowPrivilegeEscalation);
+        Assert.Equal(["ALL"], security.Capabilities.Drop);
         Assert.Equal(["NET_ADMIN", "NET_RAW"], security.Capabilities.Add.Order(StringComparer.Ordinal));
     }
 
     [Fact]
-    public void MountsTheXtablesLockAndKernelModules()
+    public void RunsOnAReadOnlyRootUnderTheRuntimesSeccompProfile()
     {
-        var lockMount = Assert.Single(Agent.VolumeMounts, m => m.MountPath == "/run/xtables.lock");
-        var modulesMount = Assert.Single(Agent.VolumeMounts, m => m.MountPath == "/lib/modules");
+        var security = Agent.SecurityContext;
 
+        Assert.True(security.ReadOnlyRootFilesystem);
+        // Set on the container or inherited from the pod; never Unconfined.
+        Assert.Equal("RuntimeDefault", (security.SeccompProfile ?? Pod.SecurityContext?.SeccompProfile)?.Type);
+    }
+
+    [Fact]
+    public void MountsOnlyTheXtablesLock()
+    {
+        var lockMount = Assert.Single(Agent.VolumeMounts);
+
+        Assert.Equal("/run/xtables.lock", lockMount.MountPath);
         Assert.NotEqual(true, lockMount.ReadOnlyProperty);
         Assert.Equal(("/run/xtables.lock", "FileOrCreate"), HostPath(lockMount.Name));
-        Assert.True(modulesMount.ReadOnlyProperty);
-        Assert.Equal("/lib/modules", HostPath(modulesMount.Name).Path);
+    }
+
+    [Fact]
+    public void NamesThisReleasesImageNotLatest()
+    {
+        var version = System.Xml.Linq.XDocument.Load(Path.Combine(DeployFiles.AgentSources, "NodeProxy.csproj")).Descendants("Version").Single().Value;
+
+        Assert.Matches(@"^\d+\.\d+\.\d+$", version);
+        Assert.EndsWith($":v{version}", Agent.Image, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -68,20 +87,21 @@ public sealed partial class DaemonSetManifestTests
     }
 
     [Fact]
-    public void RunsAgainstTheApiWithMetricsOnEveryAddress()
+    public void RunsAgainstTheApiWithMetricsOnLoopbackAndHealthOnTheNode()
     {
         // args replace the image's CMD ["run"], so they must name the command themselves.
         Assert.Equal("run", Agent.Args.First());
         Assert.DoesNotContain(Agent.Args, a => a == "--source" || a.StartsWith("--source=", StringComparison.Ordinal));
-        Assert.Equal("0.0.0.0:10249", FlagValue("--metrics-bind-address"));
-        Assert.EndsWith(":10256", FlagValue("--healthz-bind-address") ?? "0.0.0.0:10256");
+        // The agent's default, 127.0.0.1:10249: exposing metrics is the operator's choice.
+        Assert.Equal("127.0.0.1:10249", FlagValue("--metrics-bind-address") ?? "127.0.0.1:10249");
+        // The kubelet probes the node's address.
+        Assert.Equal("0.0.0.0:10256", FlagValue("--healthz-bind-address"));
     }
 
     [Fact]
     public void PortsAndProbesMatchTheAgentsEndpoints()
     {
-        Assert.Equal(10249, Assert.Single(Agent.Ports, p => p.Name == "metrics").ContainerPort);
-        Assert.Equal(10256, Assert.Single(Agent.Ports, p => p.Name == "healthz").ContainerPort);
+        Assert.Equal(10256, Assert.Single(Agent.Ports).ContainerPort);
         Assert.Equal(("/livez", 10256), Probe(Agent.LivenessProbe));
         Assert.Equal(("/healthz", 10256), Probe(Agent.ReadinessProbe));
     }

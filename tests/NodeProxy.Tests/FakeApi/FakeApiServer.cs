@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text;
+using System.Security.Cryptography.X509Certificates;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
@@ -30,6 +32,9 @@ public sealed class FakeApiServer : IAsyncDisposable
     /// <summary>Like http://127.0.0.1:PORT, for KubernetesClientConfiguration.Host.</summary>
     public string BaseAddress { get; private set; } = "";
 
+    /// <summary>The certificate served over TLS, which is also the CA a client trusts; null over plain HTTP.</summary>
+    public X509Certificate2? Certificate { get; private set; }
+
     public RequestLog Requests { get; } = new();
 
     /// <summary>The global resourceVersion counter, shared by all kinds as etcd's revision is.</summary>
@@ -41,25 +46,40 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     /// <param name="listener">A listening socket to serve on instead of a new one on 127.0.0.1:
     /// one made inside a network namespace serves an agent running there.</param>
-    public static async Task<FakeApiServer> StartAsync(System.Net.Sockets.Socket? listener = null)
+    /// <param name="certificate">Serve HTTPS with it, as a real API server does (an in-cluster
+    /// client accepts nothing else); see <see cref="TestCertificate"/>.</param>
+    public static async Task<FakeApiServer> StartAsync(System.Net.Sockets.Socket? listener = null, X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(options =>
         {
+            Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions> tls = l =>
+            {
+                if (certificate is not null)
+                {
+                    l.UseHttps(certificate);
+                }
+            };
             if (listener is null)
             {
-                options.Listen(IPAddress.Loopback, 0);
+                options.Listen(IPAddress.Loopback, 0, tls);
             }
             else
             {
-                options.ListenHandle((ulong)listener.Handle);
+                options.ListenHandle((ulong)listener.Handle, tls);
             }
         });
-        var server = new FakeApiServer(builder.Build());
+        if (certificate is not null)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+
+        var server = new FakeApiServer(builder.Build()) { Certificate = certificate };
         await server.app.StartAsync();
         var addresses = server.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
-        server.BaseAddress = listener?.LocalEndPoint is IPEndPoint bound ? $"http://{bound}" : addresses.Addresses.Single();
+        var scheme = certificate is null ? "http" : "https";
+        server.BaseAddress = listener?.LocalEndPoint is IPEndPoint bound ? $"{scheme}://{bound}" : addresses.Addresses.Single();
         return server;
     }
 
@@ -70,7 +90,7 @@ public sealed class FakeApiServer : IAsyncDisposable
         clusters:
         - name: fake
           cluster:
-            server: {{BaseAddress}}
+            server: {{BaseAddress}}{{(Certificate is null ? "" : $"\n    certificate-authority-data: {Convert.ToBase64String(Encoding.ASCII.GetBytes(Certificate.ExportCertificatePem()))}")}}
         users:
         - name: agent
           user:
