@@ -1,3 +1,4 @@
+using NodeProxy.Apply;
 using NodeProxy.Cluster;
 using NodeProxy.Diff;
 using NodeProxy.Model;
@@ -90,6 +91,16 @@ public sealed class MetricsRecorder(ProxyMetrics metrics)
             {
                 metrics.WatchRequests.WithLabels(informer.Name).IncTo(informer.Watches);
                 metrics.Relists.WithLabels(informer.Name).IncTo(informer.Relists);
+            }
+        });
+
+    /// <summary>External commands killed at their deadline, by program, copied in before each scrape.</summary>
+    public void Attach(CommandDeadlines deadlines) =>
+        Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(() =>
+        {
+            foreach (var (command, count) in deadlines.Timeouts)
+            {
+                metrics.CommandTimeouts.WithLabels(command).IncTo(count);
             }
         });
 

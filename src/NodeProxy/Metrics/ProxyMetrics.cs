@@ -46,6 +46,7 @@ public sealed class ProxyMetrics
         WatchRequests = factory.CreateCounter("nodeproxy_watch_requests_total", "Watch requests made, per resource (each after the first is a restart)", ["resource"]);
         Relists = factory.CreateCounter("nodeproxy_watch_relists_total", "Relists after a 410 Gone, per resource", ["resource"]);
         ConntrackDeleted = factory.CreateCounter("nodeproxy_conntrack_entries_deleted_total", "Stale UDP/SCTP conntrack entries deleted");
+        CommandTimeouts = factory.CreateCounter("nodeproxy_command_timeouts_total", "iptables and conntrack commands killed at their deadline (--command-timeout), by program", ["command"]);
     }
 
     public Histogram SyncDuration { get; }
@@ -73,6 +74,7 @@ public sealed class ProxyMetrics
     public Counter WatchRequests { get; }
     public Counter Relists { get; }
     public Counter ConntrackDeleted { get; }
+    public Counter CommandTimeouts { get; }
 
     private Histogram SyncHistogram(string name, string help) =>
         factory.CreateHistogram(name, help, new HistogramConfiguration { LabelNames = ["ip_family"], Buckets = SyncBuckets });
