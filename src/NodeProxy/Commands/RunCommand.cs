@@ -104,8 +104,17 @@ internal static class RunCommand
                     return 1;
                 }
 
-                var report = await syncer.SyncAsync(model, full: false, cancel);
-                return report.Succeeded ? 0 : 1;
+                try
+                {
+                    var report = await syncer.SyncAsync(model, full: false, cancel);
+                    return report.Succeeded ? 0 : 1;
+                }
+                catch (IptablesException e)
+                {
+                    // iptables-save failed or was killed at its deadline: nothing was written.
+                    log.LogError("sync failed: {Error}", e.Message);
+                    return 1;
+                }
             }
 
             var loop = new SyncLoop(feed.Load, syncer, new SyncLoopOptions

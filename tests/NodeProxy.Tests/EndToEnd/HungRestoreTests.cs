@@ -24,7 +24,7 @@ public sealed class HungRestoreTests(ITestOutputHelper output)
     public async Task AHungRestoreIsKilledAtItsDeadlineAndTheChangeArrivesOnceRestoresWork(string backend)
     {
         await using var cluster = await CreateAsync(backend, output);
-        using var wrapper = RestoreWrapper.Create($"iptables-{backend}-restore");
+        using var wrapper = ToolWrapper.Create($"iptables-{backend}-restore");
         cluster.AgentEnvironment = [wrapper.PathSetting];
         cluster.Manifests.Service("web", "10.96.0.90", 80).Endpoints("web", "TCP", "10.244.1.10", "10.244.2.10");
         await cluster.StartAgentAsync(null, "--command-timeout", "2s", "--sync-period", "3s");

@@ -21,7 +21,7 @@ public sealed class FailingSyncTests(ITestOutputHelper output)
     [Fact]
     public async Task FailingRestoresBackOffPendingChangesStayPerObjectAndOneSyncAppliesThemAllAfterwards()
     {
-        using var wrapper = RestoreWrapper.Create("iptables-nft-restore");
+        using var wrapper = ToolWrapper.Create("iptables-nft-restore");
         // No jitter here (RetryBackoffTests covers it): the gaps are then 1, 2, 4, 8 s plus each sync's own time.
         var options = new SyncLoopOptions { SyncPeriod = TimeSpan.FromSeconds(8), Random = () => 0 };
         await using var run = await ApiToKernel.CreateAsync(Objects, options, [wrapper.PathSetting]);

@@ -3,27 +3,27 @@ using System.Globalization;
 namespace NodeProxy.Tests.Kernel;
 
 /// <summary>
-/// A folder to put first on an agent's PATH, holding an iptables-*-restore that stands in for the
-/// real one: it notes the time of each call, hangs (a child `sleep`, as a wrapper that forked
+/// A folder to put first on an agent's PATH, holding a program (iptables-nft-restore, say) that
+/// stands in for the real one: it notes the time of each call, hangs (a child `sleep`, as a wrapper that forked
 /// would) while <see cref="Hang"/> is on, exits 1 while <see cref="Fail"/> is on, and otherwise
 /// execs the real binary. Disposing kills any hung call left and removes the folder.
 /// </summary>
-internal sealed class RestoreWrapper : IDisposable
+internal sealed class ToolWrapper : IDisposable
 {
     private readonly string marker = "86399." + Random.Shared.Next(100_000, 999_999).ToString(CultureInfo.InvariantCulture);
 
-    private RestoreWrapper(string folder) => Folder = folder;
+    private ToolWrapper(string folder) => Folder = folder;
 
     public string Folder { get; }
 
     /// <summary>PATH=wrapper:the test's own PATH, for `env`.</summary>
     public string PathSetting => $"PATH={Folder}:{Environment.GetEnvironmentVariable("PATH")}";
 
-    public static RestoreWrapper Create(string program)
+    public static ToolWrapper Create(string program)
     {
         var real = (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin").Split(':')
             .Select(d => Path.Combine(d, program)).First(File.Exists);
-        var wrapper = new RestoreWrapper(Directory.CreateTempSubdirectory("nodeproxy-wrap-").FullName);
+        var wrapper = new ToolWrapper(Directory.CreateTempSubdirectory("nodeproxy-wrap-").FullName);
         var script = Path.Combine(wrapper.Folder, program);
         File.WriteAllText(script, $"""
             #!/bin/sh
