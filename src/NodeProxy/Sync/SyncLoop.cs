@@ -9,8 +9,8 @@ namespace NodeProxy.Sync;
 /// The one loop that writes to the kernel. Sources only call <see cref="Trigger"/>; the loop
 /// coalesces triggers into one sync at most every MinSyncPeriod, syncs at least every SyncPeriod
 /// (checking the canary then), rewrites everything every FullSyncPeriod and retries a failure in
-/// full, backing off (<see cref="RetryBackoff"/>) while failures go on. A source that cannot load (null model) never removes rules: the node keeps forwarding
-/// with what it last knew.
+/// full, backing off (<see cref="RetryBackoff"/>) while failures go on. A source that cannot load
+/// (null model) never removes rules: the node keeps forwarding with what it last knew.
 /// </summary>
 /// <param name="trimMemory">Returns freed memory to the system; see <see cref="SyncLoopOptions.TrimAfterBytes"/>.</param>
 public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOptions options, TimeProvider time, ILogger log, Action? trimMemory = null)
