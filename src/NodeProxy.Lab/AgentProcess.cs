@@ -62,7 +62,7 @@ public sealed class AgentProcess : IAsyncDisposable
             .WithStandardErrorPipe(PipeTarget.ToDelegate(process.Add))
             .WithValidation(CommandResultValidation.None);
 
-        // ip netns exec execs the program in place, so this id is the program's own: SIGINT reaches it.
+        // ip netns exec execs the program in place, so this id is the program's own: a signal reaches it.
         var task = command.ExecuteAsync(process._kill.Token);
         process._processId = task.ProcessId;
         process.ExitCode = process.WatchAsync(task);
@@ -104,21 +104,15 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public Task<int> WaitForExitAsync() => ExitCode;
 
-    /// <summary>SIGINT, as Ctrl+C or a pod's termination would send; SIGKILL if it has not exited after 5 s.</summary>
-    public async Task<int> StopAsync()
-    {
-        if (!HasExited)
-        {
-            LibC.kill(_processId, LibC.SigInt);
-            if (await Task.WhenAny(ExitCode, Task.Delay(GracePeriod)) != ExitCode)
-            {
-                Log("did not stop within 5 s of SIGINT: killing it");
-                return await KillAsync();
-            }
-        }
+    /// <summary>SIGTERM, as the kubelet stopping a pod sends; SIGKILL if it has not exited after 5 s.</summary>
+    /// <remarks>
+    /// Not SIGINT: a shell starts background jobs with SIGINT ignored and the runtime leaves an
+    /// ignored SIGINT ignored, so a test run started with `&amp;` could never stop its agents that way.
+    /// </remarks>
+    public Task<int> StopAsync() => SignalAsync(LibC.SigTerm, "SIGTERM");
 
-        return await ExitCode;
-    }
+    /// <summary>SIGINT, as Ctrl+C in a terminal sends; SIGKILL if it has not exited after 5 s.</summary>
+    public Task<int> InterruptAsync() => SignalAsync(LibC.SigInt, "SIGINT");
 
     public async Task<int> KillAsync()
     {
@@ -143,6 +137,21 @@ public sealed class AgentProcess : IAsyncDisposable
         {
             return string.Join('\n', _lines.TakeLast(lines));
         }
+    }
+
+    private async Task<int> SignalAsync(int signal, string name)
+    {
+        if (!HasExited)
+        {
+            LibC.kill(_processId, signal);
+            if (await Task.WhenAny(ExitCode, Task.Delay(GracePeriod)) != ExitCode)
+            {
+                Log($"did not stop within 5 s of {name}: killing it");
+                return await KillAsync();
+            }
+        }
+
+        return await ExitCode;
     }
 
     private async Task<int> WatchAsync(CommandTask<CommandResult> task)

@@ -269,8 +269,18 @@ public sealed class Lab : IAsyncDisposable
     }
 
     /// <summary>Runs the nodeproxy agent that was built beside this assembly inside the node's namespace.</summary>
-    public Task<AgentProcess> StartAgentAsync(LabNode node, IEnumerable<string> args) =>
-        StartProcessAsync(node, AgentPaths.Dotnet, [AgentPaths.Dll, .. args]);
+    /// <param name="environment">NAME=value settings for the agent alone (a PATH with wrapped tools, say).</param>
+    public Task<AgentProcess> StartAgentAsync(LabNode node, IEnumerable<string> args, IReadOnlyList<string>? environment = null) =>
+        environment is { Count: > 0 }
+            ? StartProcessAsync(node, "env", [.. environment, AgentPaths.Dotnet, AgentPaths.Dll, .. args])
+            : StartProcessAsync(node, AgentPaths.Dotnet, [AgentPaths.Dll, .. args]);
+
+    /// <summary>
+    /// The agent as a terminal would start it: SIGINT back to its default handling, which a shell
+    /// running the tests in the background would otherwise hand down ignored.
+    /// </summary>
+    public Task<AgentProcess> StartAgentAsFromATerminalAsync(LabNode node, IEnumerable<string> args) =>
+        StartProcessAsync(node, "env", ["--default-signal=INT", AgentPaths.Dotnet, AgentPaths.Dll, .. args]);
 
     /// <summary>Any long-running command in a lab host's namespace, its output collected line by line.</summary>
     public Task<AgentProcess> StartProcessAsync(LabHost host, string program, IEnumerable<string> args)

@@ -4,4 +4,7 @@ namespace NodeProxy.Apply;
 public sealed class IptablesException(string message, string batch) : Exception(message)
 {
     public string Batch { get; } = batch;
+
+    /// <summary>The command did not finish within its deadline and was killed.</summary>
+    public bool TimedOut { get; init; }
 }

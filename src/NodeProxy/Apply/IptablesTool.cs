@@ -14,6 +14,9 @@ public sealed class IptablesTool(IpFamily family, IptablesBackend backend, IRead
     /// <summary>How long restore waits for the xtables lock before it gives up.</summary>
     public int LockWaitSeconds { get; init; } = 5;
 
+    /// <summary>When a hung save, restore or probe is killed (see <see cref="CommandDeadlines"/>).</summary>
+    public CommandDeadlines Deadlines { get; init; } = CommandDeadlines.Default;
+
     public IpFamily Family => family;
 
     public IptablesBackend Backend => backend;
@@ -30,7 +33,7 @@ public sealed class IptablesTool(IpFamily family, IptablesBackend backend, IRead
 
     public async Task<string> SaveAsync(CancellationToken cancel = default)
     {
-        var result = await Command("save", []).ExecuteBufferedAsync(cancel);
+        var result = await RunAsync(Command("save", []), "save", "", cancel);
         return result.ExitCode == 0
             ? result.StandardOutput
             : throw new IptablesException($"{Name("save")} failed ({result.ExitCode}): {result.StandardError.Trim()}", "");
@@ -39,9 +42,7 @@ public sealed class IptablesTool(IpFamily family, IptablesBackend backend, IRead
     /// <summary>Applies a --noflush batch; on failure nothing of the refused COMMIT is applied.</summary>
     public async Task RestoreAsync(string batch, CancellationToken cancel = default)
     {
-        var result = await Command("restore", ["--noflush", "--wait", Seconds])
-            .WithStandardInputPipe(PipeSource.FromString(batch))
-            .ExecuteBufferedAsync(cancel);
+        var result = await RunAsync(Command("restore", ["--noflush", "--wait", Seconds]).WithStandardInputPipe(PipeSource.FromString(batch)), "restore", batch, cancel);
         if (result.ExitCode != 0)
         {
             throw new IptablesException($"{Name("restore")} failed ({result.ExitCode}): {result.StandardError.Trim()}", batch);
@@ -51,8 +52,20 @@ public sealed class IptablesTool(IpFamily family, IptablesBackend backend, IRead
     /// <summary>Cheap enough to run every sync period: lists one (empty) chain, not the table.</summary>
     public async Task<bool> ChainExistsAsync(string table, string chain, CancellationToken cancel = default)
     {
-        var result = await Command("", ["-w", Seconds, "-t", table, "-S", chain]).ExecuteBufferedAsync(cancel);
+        var result = await RunAsync(Command("", ["-w", Seconds, "-t", table, "-S", chain]), "", "", cancel);
         return result.ExitCode == 0;
+    }
+
+    private async Task<BufferedCommandResult> RunAsync(Command command, string verb, string batch, CancellationToken cancel)
+    {
+        try
+        {
+            return await Deadlines.RunAsync(command, Name(verb), batch.Length, cancel);
+        }
+        catch (TimeoutException e)
+        {
+            throw new IptablesException(e.Message, batch) { TimedOut = true };
+        }
     }
 
     private string Seconds => LockWaitSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -41,8 +41,8 @@ internal static class CleanupCommand
                     }
                     catch (Exception e) when (e is IptablesException or System.ComponentModel.Win32Exception or InvalidOperationException)
                     {
-                        // A backend this machine lacks holds nothing to clean; a refused batch does.
-                        failed |= e is IptablesException { Batch.Length: > 0 };
+                        // A backend this machine lacks holds nothing to clean; a refused batch does, and a hung command may.
+                        failed |= e is IptablesException { Batch.Length: > 0 } or IptablesException { TimedOut: true };
                         Console.Error.WriteLine($"{name}: {e.Message.Split('\n')[0]}");
                     }
                 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using NodeProxy.Apply;
 using NodeProxy.Health;
 using NodeProxy.Metrics;
 using NodeProxy.Sources.Kubernetes;
@@ -21,6 +22,7 @@ internal sealed class Observability : IDisposable
     {
         var recorder = new MetricsRecorder(new ProxyMetrics());
         recorder.Attach(syncer.Counters, changes, informers);
+        recorder.Attach(settings.Deadlines);
         var families = syncer.Families.Select(f => f.Family).ToList();
         var health = new ProxyHealth(families, 2 * settings.SyncPeriod, TimeProvider.System)
         {
@@ -97,4 +99,7 @@ internal sealed class Observability : IDisposable
 }
 
 /// <param name="ApiStaleAfter">How long a watched resource may be out of step with the API server before /healthz fails.</param>
-internal sealed record ObservabilitySettings(string NodeName, string MetricsAddress, string HealthAddress, TimeSpan SyncPeriod, TimeSpan ApiStaleAfter);
+internal sealed record ObservabilitySettings(string NodeName, string MetricsAddress, string HealthAddress, TimeSpan SyncPeriod, TimeSpan ApiStaleAfter)
+{
+    public CommandDeadlines Deadlines { get; init; } = CommandDeadlines.Default;
+}

@@ -28,6 +28,7 @@ internal static class RunCommand
         var minSyncPeriod = Duration("--min-sync-period", "Shortest time between syncs: changes closer than this are applied together", "50ms");
         var fullSyncPeriod = Duration("--full-sync-period", "How often every chain is rewritten from what the kernel holds, repairing drift", "1h");
         var apiStaleAfter = Duration("--api-stale-after", "How long a watched resource may fail to list or watch before /healthz fails", "2m");
+        var commandTimeout = Duration("--command-timeout", "Deadline of each iptables and conntrack command (a restore gets 2s more per MiB it writes); a command past it is killed and the sync retried", "60s");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every conntrack deletion and other details" };
         var logFormat = new Option<string>("--log-format") { Description = "simple (default), json or systemd", DefaultValueFactory = _ => "simple" };
         logFormat.AcceptOnlyFromAmong(Logs.Formats);
@@ -35,7 +36,7 @@ internal static class RunCommand
         var healthAddress = Address("--healthz-bind-address", "Where /healthz and /livez are served, HOST:PORT", "0.0.0.0:10256");
         var command = new Command("run", "Program iptables from the Kubernetes API (or manifests) and keep them in step");
         node.AddTo(command);
-        foreach (var option in new Option[] { kubeconfig, kernel.Backend, once, dryRun, syncPeriod, minSyncPeriod, fullSyncPeriod, apiStaleAfter, metricsAddress, healthAddress, verbose, logFormat })
+        foreach (var option in new Option[] { kubeconfig, kernel.Backend, once, dryRun, syncPeriod, minSyncPeriod, fullSyncPeriod, apiStaleAfter, commandTimeout, metricsAddress, healthAddress, verbose, logFormat })
         {
             command.Options.Add(option);
         }
@@ -89,7 +90,8 @@ internal static class RunCommand
                 return await DryRunAsync(feed, backend);
             }
 
-            var families = await UsableFamiliesAsync(backend, log, cancel);
+            var deadlines = new CommandDeadlines(result.GetValue(commandTimeout));
+            var families = await UsableFamiliesAsync(backend, deadlines, log, cancel);
             if (families.Count == 0)
             {
                 log.LogError("neither iptables nor ip6tables ({Backend}) works here; is this root, with iptables installed?", backend);
@@ -99,7 +101,7 @@ internal static class RunCommand
             log.LogInformation("node {Node}, iptables {Backend}, families {Families}, cluster from {Source}", config.NodeName, backend.ToString().ToLowerInvariant(),
                 string.Join(" and ", families.Select(f => f.Family == IpFamily.V4 ? "IPv4" : "IPv6")), source ?? "the Kubernetes API");
             KernelSettings.Apply(config, log);
-            var syncer = new Syncer([.. families.Select(t => new FamilySyncer(t))], new ConntrackTool(), log);
+            var syncer = new Syncer([.. families.Select(t => new FamilySyncer(t))], new ConntrackTool() { Deadlines = deadlines }, log);
             if (result.GetValue(once))
             {
                 if (feed.Load() is not { } model)
@@ -107,8 +109,17 @@ internal static class RunCommand
                     return 1;
                 }
 
-                var report = await syncer.SyncAsync(model, full: false, cancel);
-                return report.Succeeded ? 0 : 1;
+                try
+                {
+                    var report = await syncer.SyncAsync(model, full: false, cancel);
+                    return report.Succeeded ? 0 : 1;
+                }
+                catch (IptablesException e)
+                {
+                    // iptables-save failed or was killed at its deadline: nothing was written.
+                    log.LogError("sync failed: {Error}", e.Message);
+                    return 1;
+                }
             }
 
             var loop = new SyncLoop(feed.Load, syncer, new SyncLoopOptions
@@ -118,7 +129,7 @@ internal static class RunCommand
                 FullSyncPeriod = result.GetValue(fullSyncPeriod),
             }, TimeProvider.System, log);
             using var observability = new Observability(
-                new ObservabilitySettings(config.NodeName, result.GetValue(metricsAddress)!, result.GetValue(healthAddress)!, result.GetValue(syncPeriod), result.GetValue(apiStaleAfter)),
+                new ObservabilitySettings(config.NodeName, result.GetValue(metricsAddress)!, result.GetValue(healthAddress)!, result.GetValue(syncPeriod), result.GetValue(apiStaleAfter)) { Deadlines = deadlines },
                 loop, syncer, changes, feed, informerStats, parts, log, stop.Token);
             changes.Dirty += loop.Trigger;
             using var watcher = source is null ? null : new ManifestWatcher(source, () => changes.Changed(null));
@@ -188,12 +199,12 @@ internal static class RunCommand
     };
 
     /// <summary>A family whose tools cannot even list rules (no IPv6 in this kernel) is left out, loudly.</summary>
-    private static async Task<List<IptablesTool>> UsableFamiliesAsync(IptablesBackend backend, ILogger log, CancellationToken cancel)
+    private static async Task<List<IptablesTool>> UsableFamiliesAsync(IptablesBackend backend, CommandDeadlines deadlines, ILogger log, CancellationToken cancel)
     {
         var usable = new List<IptablesTool>();
         foreach (var family in new[] { IpFamily.V4, IpFamily.V6 })
         {
-            var tool = new IptablesTool(family, backend);
+            var tool = new IptablesTool(family, backend) { Deadlines = deadlines };
             try
             {
                 // One built-in chain, not a whole save: the first sync reads everything anyway.

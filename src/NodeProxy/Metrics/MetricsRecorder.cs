@@ -1,3 +1,4 @@
+using NodeProxy.Apply;
 using NodeProxy.Cluster;
 using NodeProxy.Diff;
 using NodeProxy.Model;
@@ -95,6 +96,16 @@ public sealed class MetricsRecorder(ProxyMetrics metrics)
                 {
                     metrics.WatchErrors.WithLabels(informer.Name, type).IncTo(count);
                 }
+            }
+        });
+
+    /// <summary>External commands killed at their deadline, by program, copied in before each scrape.</summary>
+    public void Attach(CommandDeadlines deadlines) =>
+        Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(() =>
+        {
+            foreach (var (command, count) in deadlines.Timeouts)
+            {
+                metrics.CommandTimeouts.WithLabels(command).IncTo(count);
             }
         });
 

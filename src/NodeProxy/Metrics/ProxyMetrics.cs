@@ -47,6 +47,7 @@ public sealed class ProxyMetrics
         Relists = factory.CreateCounter("nodeproxy_watch_relists_total", "Relists after a 410 Gone, per resource", ["resource"]);
         WatchErrors = factory.CreateCounter("nodeproxy_watch_errors_total", "Failed lists and watches, per resource and error type (each retried with backoff)", ["resource", "type"]);
         ConntrackDeleted = factory.CreateCounter("nodeproxy_conntrack_entries_deleted_total", "Stale UDP/SCTP conntrack entries deleted");
+        CommandTimeouts = factory.CreateCounter("nodeproxy_command_timeouts_total", "iptables and conntrack commands killed at their deadline (--command-timeout), by program", ["command"]);
     }
 
     public Histogram SyncDuration { get; }
@@ -75,6 +76,7 @@ public sealed class ProxyMetrics
     public Counter Relists { get; }
     public Counter WatchErrors { get; }
     public Counter ConntrackDeleted { get; }
+    public Counter CommandTimeouts { get; }
 
     private Histogram SyncHistogram(string name, string help) =>
         factory.CreateHistogram(name, help, new HistogramConfiguration { LabelNames = ["ip_family"], Buckets = SyncBuckets });

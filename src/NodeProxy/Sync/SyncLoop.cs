@@ -9,13 +9,14 @@ namespace NodeProxy.Sync;
 /// The one loop that writes to the kernel. Sources only call <see cref="Trigger"/>; the loop
 /// coalesces triggers into one sync at most every MinSyncPeriod, syncs at least every SyncPeriod
 /// (checking the canary then), rewrites everything every FullSyncPeriod and retries a failure in
-/// full. A source that cannot load (null model) never removes rules: the node keeps forwarding
-/// with what it last knew.
+/// full, backing off (<see cref="RetryBackoff"/>) while failures go on. A source that cannot load
+/// (null model) never removes rules: the node keeps forwarding with what it last knew.
 /// </summary>
 /// <param name="trimMemory">Returns freed memory to the system; see <see cref="SyncLoopOptions.TrimAfterBytes"/>.</param>
 public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOptions options, TimeProvider time, ILogger log, Action? trimMemory = null)
 {
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly RetryBackoff backoff = new(options.RetryPeriod, options.SyncPeriod, options.Random);
 
     /// <summary>Called after every sync attempt with the time its model was taken, for tests and metrics.</summary>
     public event Action<SyncReport, DateTimeOffset>? Synced;
@@ -64,7 +65,20 @@ public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOpt
                 needFull = true;
             }
 
-            await WaitAsync(needFull ? options.RetryPeriod : options.SyncPeriod, cancel);
+            if (needFull)
+            {
+                // Changes arriving meanwhile do not cut a backoff short: they stay coalesced and
+                // the retry applies them all.
+                var delay = backoff.Next();
+                log.LogWarning("sync failed {Count} times in a row; next attempt in {Millis} ms", backoff.Failures, (int)delay.TotalMilliseconds);
+                await Task.Delay(delay, time, cancel);
+            }
+            else
+            {
+                backoff.Reset();
+                await WaitAsync(options.SyncPeriod, cancel);
+            }
+
             var since = time.GetUtcNow() - started;
             if (since < options.MinSyncPeriod)
             {

@@ -20,6 +20,9 @@ public sealed record SyncLoopOptions
     /// </summary>
     public int TrimAfterBytes { get; init; } = 4 << 20;
 
-    /// <summary>How soon a failed sync is tried again (in full).</summary>
+    /// <summary>How soon a failed sync is first tried again (in full); each further failure doubles it, up to SyncPeriod.</summary>
     public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The backoff's jitter source, a number in [0, 1); null: random.</summary>
+    public Func<double>? Random { get; init; }
 }

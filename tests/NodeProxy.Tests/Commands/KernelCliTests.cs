@@ -93,12 +93,29 @@ public sealed class KernelCliTests
         Assert.Contains("--sync-period takes a duration such as", result.StandardError + result.StandardOutput, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RunOnceWithAHungIptablesSaveFailsAtTheDeadline()
+    {
+        await using var ns = await NetworkNamespace.CreateAsync();
+        using var wrapper = ToolWrapper.Create("iptables-nft-save");
+        wrapper.Hang(true);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var result = await RunAsync(ns, ["env", wrapper.PathSetting, "dotnet", TestPaths.Agent, "run", "--once", "--iptables-backend", "nft", "--command-timeout", "1s", .. Node1], agent: false);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("sync failed: iptables-nft-save did not finish within 1 s and was killed", result.StandardError, StringComparison.Ordinal);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 1, 20);
+        Assert.Empty(wrapper.HungProcesses());
+    }
+
     private static string[] Lines(string save) =>
         [.. save.Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.StartsWith(':') ? l.Split(' ')[0] : l)];
 
-    private static Task<BufferedCommandResult> RunAsync(NetworkNamespace ns, string[] args) =>
+    /// <param name="agent">False: args is the whole command line, not the agent's arguments.</param>
+    private static Task<BufferedCommandResult> RunAsync(NetworkNamespace ns, string[] args, bool agent = true) =>
         Cli.Wrap("ip")
-            .WithArguments(["netns", "exec", ns.Name, "dotnet", TestPaths.Agent, .. args])
+            .WithArguments(["netns", "exec", ns.Name, .. agent ? ["dotnet", TestPaths.Agent] : Array.Empty<string>(), .. args])
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync();
 }

@@ -27,6 +27,9 @@ internal sealed class AgentCluster : IAsyncDisposable
 
     public AgentProcess Agent { get; private set; } = null!;
 
+    /// <summary>NAME=value settings the agent is started with.</summary>
+    public IReadOnlyList<string> AgentEnvironment { get; set; } = [];
+
     public LabNode Node1 => Lab.Node(1);
 
     /// <summary>The example cluster's lab (3 nodes, 4 pods, a client) and an empty manifest folder.</summary>
@@ -44,7 +47,7 @@ internal sealed class AgentCluster : IAsyncDisposable
         await Manifests.WriteAsync();
         Agent = await Lab.StartAgentAsync(Node1,
             ["run", "--source", source ?? Manifests.Folder, "--node-name", "node-1", "--cluster-cidr", "10.244.0.0/16,fd00:244::/32",
-             "--iptables-backend", Backend, .. flags]);
+             "--iptables-backend", Backend, .. flags], AgentEnvironment);
         await Agent.WaitForLineAsync(l => l.Contains("synced", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
     }
 

@@ -88,7 +88,7 @@ public sealed class LabLifecycleTests(ITestOutputHelper output)
         Assert.Equal(AgentProcess.KilledExitCode, await talker.KillAsync());
 
         var sleeper = await lab.StartProcessAsync(node, "sleep", ["30"]);
-        Assert.Equal(130, await sleeper.StopAsync().WaitAsync(TimeSpan.FromSeconds(3)));
+        Assert.Equal(143, await sleeper.StopAsync().WaitAsync(TimeSpan.FromSeconds(3)));
 
         var quitter = await lab.StartProcessAsync(node, "sh", ["-c", "echo bye; exit 3"]);
         var early = await Assert.ThrowsAsync<InvalidOperationException>(() => quitter.WaitForLineAsync(l => l == "ready", TimeSpan.FromSeconds(5)));
@@ -97,14 +97,30 @@ public sealed class LabLifecycleTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task StoppingFallsBackToKillingAProcessThatIgnoresSigint()
+    public async Task StoppingFallsBackToKillingAProcessThatIgnoresSigterm()
     {
         await using var lab = await NodeProxy.Lab.Lab.CreateAsync(output.WriteLine);
         var node = await lab.AddNodeAsync(1);
-        var stubborn = await lab.StartProcessAsync(node, "sh", ["-c", "trap '' INT; echo ready; sleep 30"]);
+        var stubborn = await lab.StartProcessAsync(node, "sh", ["-c", "trap '' TERM; echo ready; exec sleep 30"]);
         await stubborn.WaitForLineAsync(l => l == "ready", TimeSpan.FromSeconds(5));
 
         Assert.Equal(AgentProcess.KilledExitCode, await stubborn.StopAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task TheAgentStopsCleanlyOnSigtermAndOnCtrlCFromATerminal()
+    {
+        await using var lab = await NodeProxy.Lab.Lab.CreateAsync(output.WriteLine);
+        var node = await lab.AddNodeAsync(1);
+        string[] run = ["run", "--source", TestPaths.Examples + "/nginx", "--node-name", "node-1", "--cluster-cidr", "10.244.0.0/16"];
+
+        var byKubelet = await lab.StartAgentAsync(node, run);
+        await byKubelet.WaitForLineAsync(l => l.Contains("synced", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        Assert.Equal(0, await byKubelet.StopAsync());
+
+        var byTerminal = await lab.StartAgentAsFromATerminalAsync(node, run);
+        await byTerminal.WaitForLineAsync(l => l.Contains("synced", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        Assert.Equal(0, await byTerminal.InterruptAsync());
     }
 
     private static async Task<List<string>> LabNamespaces(string id)

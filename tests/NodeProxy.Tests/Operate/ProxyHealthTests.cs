@@ -57,13 +57,4 @@ public sealed class ProxyHealthTests
     }
 
     private ProxyHealth Health() => new([IpFamily.V4, IpFamily.V6], TimeSpan.FromSeconds(60), clock);
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private DateTimeOffset now = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => now;
-
-        public void Advance(TimeSpan by) => now += by;
-    }
 }

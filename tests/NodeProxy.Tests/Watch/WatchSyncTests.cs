@@ -1,14 +1,6 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging.Abstractions;
-using NodeProxy.Apply;
 using NodeProxy.Model;
-using NodeProxy.Net;
 using NodeProxy.Rendering;
-using NodeProxy.RuleSets;
-using NodeProxy.Sources.Kubernetes;
 using NodeProxy.Sync;
-using NodeProxy.Tests.FakeApi;
-using NodeProxy.Tests.Kernel;
 using Xunit;
 using Xunit.Abstractions;
 using static NodeProxy.Tests.Watch.ApiObjects;
@@ -21,30 +13,14 @@ public sealed class WatchSyncTests(ITestOutputHelper output)
     [Fact]
     public async Task ABurstOfAThousandChangesBecomesFewSyncsEndingInTheExactState()
     {
-        await using var server = await FakeApiServer.StartAsync();
-        await using var ns = await NetworkNamespace.CreateAsync();
-        server.Apply(Node("node-1", "192.168.56.11"));
-        for (var i = 0; i < 100; i++)
-        {
-            server.Apply(Service($"svc{i}", i));
-            server.Apply(Slice($"svc{i}", $"10.244.{i}.1"));
-        }
-
-        var changes = new ChangeTracker(TimeProvider.System);
-        var source = KubernetesSource.Create(server.NewClient(), "node-1", new InformerOptions(), changes, NullLogger.Instance);
-        var config = new NodeConfig("node-1") { ClusterCidrs = [IpNet.Parse("10.244.0.0/16")] };
-        var tables = new IptablesTool(IpFamily.V4, IptablesBackend.Nft, ["ip", "netns", "exec", ns.Name]);
-        var syncer = new Syncer([new FamilySyncer(tables)], new ConntrackTool(["ip", "netns", "exec", ns.Name]), NullLogger.Instance);
-        var models = new ModelCache();
-        var loop = new SyncLoop(() => source.Snapshot() is { } s ? ModelBuilder.Build(s, config, models) : null, syncer, new SyncLoopOptions(), TimeProvider.System, NullLogger.Instance);
-        var reports = new ConcurrentQueue<SyncReport>();
+        await using var run = await ApiToKernel.CreateAsync(100, new SyncLoopOptions());
+        var (server, changes, source, config, tables, reports) = (run.Server, run.Changes, run.Source, run.Config, run.Tables, run.Reports);
         var latencies = new LatencyRecorder();
         var singles = new LatencyRecorder();
         var measuring = false;
         var single = false;
-        loop.Synced += (report, started) =>
+        run.Loop.Synced += (report, started) =>
         {
-            reports.Enqueue(report);
             output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} sync {report.Duration.TotalMilliseconds:F0} ms, started {started:HH:mm:ss.fff}, {report.Bytes} bytes");
             var applied = changes.Applied(started);
             if (Volatile.Read(ref single))
@@ -56,10 +32,8 @@ public sealed class WatchSyncTests(ITestOutputHelper output)
                 latencies.Record(applied);
             }
         };
-        changes.Dirty += loop.Trigger;
-        using var stop = new CancellationTokenSource();
-        var running = Task.WhenAll(source.RunAsync(stop.Token), loop.RunAsync(stop.Token));
-        await Poll.UntilAsync(() => reports.Any(r => r.Succeeded), running, seconds: 20);
+        await run.StartAsync();
+        var running = run.Running;
         var before = reports.Count;
         Volatile.Write(ref measuring, true);
 
@@ -87,8 +61,6 @@ public sealed class WatchSyncTests(ITestOutputHelper output)
             await Poll.UntilAsync(() => singles.Count >= expected, running, seconds: 20);
         }
 
-        stop.Cancel();
-        await running.ContinueWith(_ => { }, TaskScheduler.Default);
         output.WriteLine($"single changes: network programming latency p50 {singles.Percentile(50).TotalMilliseconds:F0} ms, max {singles.Percentile(100).TotalMilliseconds:F0} ms over {singles.Count} changes");
         Assert.Equal(10, singles.Count);
         output.WriteLine($"{syncs} syncs for 1,000 changes; network programming latency p50 {latencies.Percentile(50).TotalMilliseconds:F0} ms, p99 {latencies.Percentile(99).TotalMilliseconds:F0} ms over {latencies.Count} changes");

@@ -1,3 +1,4 @@
+using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using NodeProxy.Cluster;
@@ -30,7 +31,9 @@ public sealed class KubernetesSource
         this.slices = new Informer<V1EndpointSlice>(slices, options, () => changes.Changed(null, ChangeKind.Endpoints), log);
         this.nodes = new Informer<V1Node>(nodes, options, () => changes.Changed(null), log);
         this.pods = new Informer<V1Pod>(pods, options, () => changes.Changed(null), log);
-        this.slices.ItemChanged = slice => changes.Changed(TriggerTime(slice), ChangeKind.Endpoints);
+        this.services.ItemChanged = service => changes.Changed(Key(service), null, ChangeKind.Service);
+        this.slices.ItemChanged = slice => changes.Changed(Key(slice), TriggerTime(slice), ChangeKind.Endpoints);
+        this.pods.ItemChanged = pod => changes.Changed(Key(pod), null, ChangeKind.Other);
     }
 
     public static KubernetesSource Create(k8s.Kubernetes client, string nodeName, InformerOptions options, ChangeTracker changes, ILogger log)
@@ -60,6 +63,8 @@ public sealed class KubernetesSource
     public ClusterSnapshot? Snapshot() => HasSynced
         ? new ClusterSnapshot([.. services.Store.Items], [.. slices.Store.Items], [.. pods.Store.Items], [.. nodes.Store.Items])
         : null;
+
+    private static string Key(IKubernetesObject<V1ObjectMeta> item) => $"{item.Metadata?.NamespaceProperty}/{item.Metadata?.Name}";
 
     /// <summary>When the EndpointSlice controller saw the change that made this slice, if it says.</summary>
     private static DateTimeOffset? TriggerTime(V1EndpointSlice slice) =>
