@@ -81,7 +81,9 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
     public async Task A410MidWatchRelistsAndDropsWhatVanishedMeanwhile()
     {
         Start();
-        await Eventually(() => source.HasSynced);
+        // Every watch must be open before it is dropped: a services watch that opened just after the
+        // disconnect would be told of the deletion live, and the relist would never be needed.
+        await Eventually(() => source.HasSynced && server.OpenWatchCount == 4);
 
         // The watch drops; while the informer backs off, "web" is deleted and the server's
         // history is compacted past its last version: only a relist can tell it "web" is gone.
