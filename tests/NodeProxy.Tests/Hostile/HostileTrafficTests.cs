@@ -36,17 +36,16 @@ public sealed class HostileTrafficTests(ITestOutputHelper output)
     public async Task AClusterIPOnTheNodesAddressDoesNotTakeItsPort22()
     {
         await using var cluster = await CreateAsync("legacy", output);
-        await cluster.StartAgentAsync(HostileCase.Named("addresses").Input, "--service-cluster-ip-range", "10.96.0.0/16");
+        // Without --service-cluster-ip-range: the node's own address is refused on its own account.
+        await cluster.StartAgentAsync(HostileCase.Named("addresses").Input);
         var client = cluster.Lab.Client("client");
 
         var ssh = await client.TcpRequestAsync(At("192.168.56.11", 22));
-        var subnet = await cluster.Node1.TcpRequestAsync(At("192.168.56.50", 80));
         var web = await ManyAsync(10, () => cluster.Node1.TcpRequestAsync(At("10.96.0.10", 80)));
         var bareMetal = await ManyAsync(10, () => client.TcpRequestAsync(At("192.168.56.11", 8080)));
 
         // Nothing listens on node-1's port 22: the connection is refused there, not answered by the thief's endpoint.
         Assert.Equal(ReplyOutcome.Refused, ssh.Outcome);
-        Assert.NotEqual(ReplyOutcome.Answered, subnet.Outcome);
         Assert.All(web, r => Assert.Equal(Web, r.Pod));
         Assert.All(bareMetal, r => Assert.Equal(Web2, r.Pod));
     }
