@@ -23,7 +23,8 @@ public static class ModelBuilder
         cache.Group(snapshot.EndpointSlices);
         var entries = cache.Entries(snapshot.Services, (service, slices) => Read(service, slices, config, nodeIPs, zone));
         problems.AddRange(entries.SelectMany(e => e.Problems));
-        var services = ClusterIPClaims.Resolve([.. cache.Order(snapshot.Services, entries).Select(i => (entries[i], snapshot.Services[i]))], problems);
+        var refused = cache.Claims.Refused(entries, snapshot.Services, problems);
+        var services = cache.Order(snapshot.Services, entries).Select(i => entries[i]).Where(e => refused.Count == 0 || !refused.Contains(e)).ToList();
 
         NodeModel ForFamily(IpFamily family) => new(family, config.NodeName, config.MasqueradeMark)
         {

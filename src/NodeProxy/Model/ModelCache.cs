@@ -28,6 +28,9 @@ public sealed class ModelCache
     private (ImmutableArray<V1Service> Services, Dictionary<(string Namespace, string Service), List<int>> ByKey)? positions;
     private int[]? lastOrder;
 
+    /// <summary>Who holds which clusterIP:port:protocol, kept with the entries it counted.</summary>
+    internal ClusterIPClaims Claims { get; } = new();
+
     /// <summary>Services the last build had to read afresh.</summary>
     public int LastRead { get; private set; }
 

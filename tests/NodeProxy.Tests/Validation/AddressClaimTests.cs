@@ -122,6 +122,49 @@ public sealed class AddressClaimTests
         Assert.Equal(["default/dns", "default/web"], Services(model));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void ARandomWalkOverFewClusterIPsAlwaysRefusesWhatAFreshBuildRefuses(int seed)
+    {
+        // Six cluster IPs for up to 30 Services: collisions come and go with every kind of change.
+        var random = new Random(seed);
+        V1Service Random(string name) => Created(WithClusterIP(Service(name, 0), $"10.96.0.{random.Next(6) + 1}"), 2020 + random.Next(3));
+        var services = Enumerable.Range(0, 20).Select(i => Random($"svc{i}")).ToList();
+        var cache = new ModelCache();
+        var refusals = 0;
+        for (var step = 0; step < 300; step++)
+        {
+            var at = random.Next(services.Count);
+            switch (random.Next(4))
+            {
+                case 0:
+                    services[at] = Random(services[at].Metadata.Name);
+                    break;
+                case 1 when services.Count < 30:
+                    services.Insert(at, Random($"svc{step + 100}"));
+                    break;
+                case 2 when services.Count > 2:
+                    services.RemoveAt(at);
+                    break;
+                default:
+                    (services[at], services[^1]) = (services[^1], services[at]);
+                    break;
+            }
+
+            var snapshot = Snapshot(services);
+            var cached = ModelBuilder.Build(snapshot, Config, cache);
+            var fresh = ModelBuilder.Build(snapshot, Config);
+            Assert.Equal(Text(fresh), Text(cached));
+            Assert.Equal(fresh.Problems.Select(p => p.ToString()).Order(StringComparer.Ordinal), cached.Problems.Select(p => p.ToString()).Order(StringComparer.Ordinal));
+            Assert.Equal(Services(fresh).Length, Services(fresh).Select(s => services.Single(x => $"default/{x.Metadata.Name}" == s).Spec.ClusterIP).Distinct().Count());
+            refusals += cached.Problems.Count(p => p.Reason == "DuplicateClusterIPPort");
+        }
+
+        Assert.True(refusals > 100, $"only {refusals} refusals: the walk hardly collides");
+    }
+
     private static V1Service WithClusterIP(V1Service service, string ip)
     {
         service.Spec.ClusterIP = ip;
