@@ -35,16 +35,7 @@ internal sealed class NodeOptions(bool sourceRequired = true)
     {
         Description = "The pod network, one CIDR per IP family: traffic from outside it to a cluster IP is masqueraded",
         AllowMultipleArgumentsPerToken = true,
-        CustomParser = result =>
-        {
-            var cidrs = ParseList<IpNet>(ParseCidr)(result);
-            if (cidrs.GroupBy(c => c.Family).Any(g => g.Count() > 1))
-            {
-                result.AddError("--cluster-cidr takes at most one CIDR per IP family");
-            }
-
-            return cidrs;
-        },
+        CustomParser = OneCidrPerFamily("--cluster-cidr"),
     };
 
     public Option<bool> MasqueradeAll { get; } = new("--masquerade-all")
@@ -87,9 +78,32 @@ internal sealed class NodeOptions(bool sourceRequired = true)
         },
     };
 
+    public Option<PortRange> NodePortRange { get; } = new("--service-node-port-range")
+    {
+        Description = "The API server's node port range, FIRST-LAST: a Service's nodePort outside it is refused",
+        DefaultValueFactory = _ => PortRange.DefaultNodePorts,
+        CustomParser = result =>
+        {
+            if (result.Tokens.Count == 1 && PortRange.TryParse(result.Tokens[0].Value, out var range))
+            {
+                return range;
+            }
+
+            result.AddError("--service-node-port-range takes FIRST-LAST within 1-65535, such as 30000-32767");
+            return PortRange.DefaultNodePorts;
+        },
+    };
+
+    public Option<IpNet[]> ServiceCidrs { get; } = new("--service-cluster-ip-range")
+    {
+        Description = "The API server's service CIDRs, at most one per IP family: a clusterIP outside them is refused (default: no check)",
+        AllowMultipleArgumentsPerToken = true,
+        CustomParser = OneCidrPerFamily("--service-cluster-ip-range"),
+    };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Source, NodeName, NodeIPs, ClusterCidrs, MasqueradeAll, NodePortAddresses, LocalhostNodePorts, ExternalIpCidrs, MasqueradeBit })
+        foreach (var option in new Option[] { Source, NodeName, NodeIPs, ClusterCidrs, MasqueradeAll, NodePortAddresses, LocalhostNodePorts, ExternalIpCidrs, MasqueradeBit, NodePortRange, ServiceCidrs })
         {
             command.Options.Add(option);
         }
@@ -105,6 +119,8 @@ internal sealed class NodeOptions(bool sourceRequired = true)
         // Absent means every externalIP is honoured, as in kube-proxy; an empty list would honour none.
         ExternalIpCidrs = result.GetResult(ExternalIpCidrs) is { Implicit: false } && result.GetValue(ExternalIpCidrs) is { } allowed ? [.. allowed] : null,
         MasqueradeBit = result.GetValue(MasqueradeBit),
+        NodePortRange = result.GetValue(NodePortRange),
+        ServiceCidrs = [.. result.GetValue(ServiceCidrs) ?? []],
     };
 
     /// <summary>Accepts repeated flags and comma-separated lists alike ("--node-ip a,b").</summary>
@@ -126,6 +142,17 @@ internal sealed class NodeOptions(bool sourceRequired = true)
         }
 
         return [.. values];
+    };
+
+    private static Func<ArgumentResult, IpNet[]> OneCidrPerFamily(string flag) => result =>
+    {
+        var cidrs = ParseList<IpNet>(ParseCidr)(result);
+        if (cidrs.GroupBy(c => c.Family).Any(g => g.Count() > 1))
+        {
+            result.AddError($"{flag} takes at most one CIDR per IP family");
+        }
+
+        return cidrs;
     };
 
     private static bool ParseAddress(string text, out IPAddress address) => IpText.TryParseAddress(text, out address);

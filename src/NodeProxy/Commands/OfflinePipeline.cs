@@ -10,7 +10,7 @@ internal sealed record OfflinePipeline(ModelResult Model)
     {
         var load = ManifestSource.Load(source);
         var model = ModelBuilder.Build(load.Snapshot, config);
-        foreach (var problem in load.Problems.Concat(model.Problems))
+        foreach (var problem in load.Problems.Concat(model.Problems).Distinct())
         {
             log.WriteLine($"warning: {problem}");
         }

@@ -14,17 +14,18 @@ internal sealed class EndpointReader
 {
     public const string ServiceNameLabel = WellKnownLabels.ServiceName;
 
-    private readonly ILookup<(string Namespace, string Service), V1EndpointSlice> slicesByService;
-    private readonly ICollection<Problem> problems;
+    private readonly ILookup<(string Namespace, string Service), SliceChecker.CheckedSlice> slicesByService;
     private readonly string nodeName;
 
+    /// <param name="slices">Usually one Service's slices; each is checked once, here.</param>
     public EndpointReader(IEnumerable<V1EndpointSlice> slices, string nodeName, ICollection<Problem> problems)
     {
         this.nodeName = nodeName;
-        this.problems = problems;
         slicesByService = slices
             .Where(s => s.Metadata?.Labels?.ContainsKey(ServiceNameLabel) == true)
-            .ToLookup(s => (s.Metadata!.NamespaceProperty ?? "default", s.Metadata!.Labels![ServiceNameLabel]));
+            .Select(s => (Key: (s.Metadata!.NamespaceProperty ?? "default", s.Metadata!.Labels![ServiceNameLabel]), Checked: SliceChecker.Check(s, problems)))
+            .Where(s => s.Checked is not null)
+            .ToLookup(s => s.Key, s => s.Checked!);
     }
 
     /// <summary>Slices grouped by the Service they belong to (their service-name label), in snapshot order.</summary>
@@ -46,36 +47,22 @@ internal sealed class EndpointReader
         var byAddress = new Dictionary<(string, int), Endpoint>();
         foreach (var slice in slicesByService[(service.Namespace, service.Name)])
         {
-            if (slice.AddressType != (family == IpFamily.V4 ? "IPv4" : "IPv6"))
+            if (slice.Family != family)
             {
                 continue;
             }
 
-            var slicePort = slice.Ports?.FirstOrDefault(p => (p.Name ?? "") == port.Name && ProtocolOf(p) == port.Protocol);
-            if (slicePort is null)
+            var slicePort = slice.Ports.Where(p => p.Name == port.Name && p.Protocol == port.Protocol).Select(p => (int?)p.Port).FirstOrDefault();
+            if (slicePort is not { } number)
             {
                 continue;
             }
 
-            var sliceRef = $"{slice.Metadata?.NamespaceProperty ?? "default"}/{slice.Metadata?.Name}";
-            if (slicePort.Port is not (>= 1 and <= 65535))
+            foreach (var (endpoint, address) in slice.Endpoints)
             {
-                problems.Add(new Problem("EndpointSlice", sliceRef, "InvalidPort", $"port '{slicePort.Name}' has number {slicePort.Port?.ToString() ?? "<none>"}; its endpoints are ignored"));
-                continue;
-            }
-
-            foreach (var endpoint in slice.Endpoints ?? [])
-            {
-                var text = endpoint.Addresses?.FirstOrDefault();
-                if (!IpText.TryParseAddress(text, out var address) || address.Family() != family)
-                {
-                    problems.Add(new Problem("EndpointSlice", sliceRef, "InvalidEndpointAddress", $"endpoint address '{text}' is not an {(family == IpFamily.V4 ? "IPv4" : "IPv6")} address; the endpoint is ignored"));
-                    continue;
-                }
-
                 var conditions = endpoint.Conditions;
                 var ready = conditions?.Ready ?? true;
-                var candidate = new Endpoint(address, slicePort.Port.Value, endpoint.NodeName, endpoint.NodeName == nodeName)
+                var candidate = new Endpoint(address, number, endpoint.NodeName, endpoint.NodeName == nodeName)
                 {
                     Ready = ready,
                     Serving = conditions?.Serving ?? ready,
@@ -93,7 +80,4 @@ internal sealed class EndpointReader
 
         return [.. byAddress.Values.OrderBy(e => IpNet.ToBits(e.Address)).ThenBy(e => e.Port)];
     }
-
-    private static Protocol? ProtocolOf(Discoveryv1EndpointPort port) =>
-        ProtocolText.TryParse(port.Protocol, out var protocol) ? protocol : null;
 }

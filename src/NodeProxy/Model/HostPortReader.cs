@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Net;
 using k8s.Models;
 using NodeProxy.Cluster;
+using NodeProxy.Cluster.Validation;
 using NodeProxy.Net;
 
 namespace NodeProxy.Model;
@@ -27,6 +28,12 @@ internal static class HostPortReader
             var ports = (pod.Spec!.Containers ?? []).SelectMany(c => c.Ports ?? []).Where(p => p.HostPort is > 0 or < 0).ToList();
             if (ports.Count == 0)
             {
+                continue;
+            }
+
+            if (ObjectNames.Check("Pod", pod.Metadata, NameFormat.Dns1123Subdomain) is { } badName)
+            {
+                problems.Add(badName);
                 continue;
             }
 
@@ -70,7 +77,13 @@ internal static class HostPortReader
         // Both family passes report the same problem; the model builder keeps one copy.
         void Report(string reason, string message) => problems.Add(new Problem("Pod", podRef, reason, message));
 
-        if (!ProtocolText.TryParse(port.Protocol, out var protocol))
+        if (!string.IsNullOrEmpty(port.Name) && NameRules.Violation(NameFormat.IanaSvcName, port.Name) is { } badName)
+        {
+            Report("InvalidPortName", $"hostPort {port.HostPort}: the port name '{port.Name}' {badName}; ignored");
+            return null;
+        }
+
+        if (!ApiProtocol.TryParse(port.Protocol, out var protocol))
         {
             Report("UnknownProtocol", $"hostPort {port.HostPort} has unknown protocol '{port.Protocol}'; ignored");
             return null;
@@ -85,7 +98,7 @@ internal static class HostPortReader
         IPAddress? hostIP = null;
         if (!string.IsNullOrEmpty(port.HostIP))
         {
-            if (!IpText.TryParseAddress(port.HostIP, out var parsed))
+            if (!ApiAddress.TryParse(port.HostIP, out var parsed))
             {
                 Report("InvalidHostIP", $"hostIP '{port.HostIP}' of hostPort {port.HostPort} is not an IP address; ignored");
                 return null;
@@ -116,7 +129,7 @@ internal static class HostPortReader
         hasAnyIP = false;
         foreach (var text in texts)
         {
-            if (IpText.TryParseAddress(text, out var address))
+            if (ApiAddress.TryParse(text, out var address) && !ApiAddress.IsSpecial(address))
             {
                 hasAnyIP = true;
                 if (address.Family() == family)

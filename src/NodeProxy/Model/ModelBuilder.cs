@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Net;
 using NodeProxy.Cluster;
+using NodeProxy.Cluster.Validation;
 using NodeProxy.Net;
 
 namespace NodeProxy.Model;
@@ -15,14 +16,15 @@ public static class ModelBuilder
     {
         var problems = new List<Problem>();
         var node = snapshot.FindNode(config.NodeName);
-        var zone = node?.Metadata?.Labels?.TryGetValue(ZoneLabel, out var z) == true ? z : null;
+        var zone = Zone(node, problems);
         var nodeIPs = config.NodeIPs.IsEmpty ? NodeAddresses(node) : config.NodeIPs;
         cache ??= new ModelCache();
-        cache.Begin(config, zone);
+        cache.Begin(config, zone, nodeIPs);
         cache.Group(snapshot.EndpointSlices);
-        var entries = cache.Entries(snapshot.Services, (service, slices) => Read(service, slices, config, zone));
-        var services = cache.Order(snapshot.Services, entries).Select(i => entries[i]).ToList();
+        var entries = cache.Entries(snapshot.Services, (service, slices) => Read(service, slices, config, nodeIPs, zone));
         problems.AddRange(entries.SelectMany(e => e.Problems));
+        var refused = cache.Claims.Refused(entries, snapshot.Services, problems);
+        var services = cache.Order(snapshot.Services, entries).Select(i => entries[i]).Where(e => refused.Count == 0 || !refused.Contains(e)).ToList();
 
         NodeModel ForFamily(IpFamily family) => new(family, config.NodeName, config.MasqueradeMark)
         {
@@ -59,10 +61,11 @@ public static class ModelBuilder
     }
 
     /// <summary>One Service and its slices, read on their own: problems included, so a cached entry reports them again.</summary>
-    private static ModelCache.Entry Read(k8s.Models.V1Service service, ImmutableArray<k8s.Models.V1EndpointSlice> slices, NodeConfig config, string? zone)
+    private static ModelCache.Entry Read(
+        k8s.Models.V1Service service, ImmutableArray<k8s.Models.V1EndpointSlice> slices, NodeConfig config, ImmutableArray<IPAddress> nodeIPs, string? zone)
     {
         var problems = new List<Problem>();
-        var definition = ServiceReader.Read(service, config, problems);
+        var definition = ServiceReader.Read(service, config, nodeIPs, problems);
         if (definition is null)
         {
             return new ModelCache.Entry(slices, null, [], [], [.. problems]);
@@ -112,11 +115,28 @@ public static class ModelBuilder
         }
     }
 
+    /// <summary>The Node's zone label; one that is not a label value is reported and taken as no zone.</summary>
+    private static string? Zone(k8s.Models.V1Node? node, List<Problem> problems)
+    {
+        if (node?.Metadata?.Labels?.TryGetValue(ZoneLabel, out var zone) != true)
+        {
+            return null;
+        }
+
+        if (NameRules.Violation(NameFormat.LabelValue, zone) is { } bad)
+        {
+            problems.Add(new Problem("Node", node.Metadata.Name ?? "", "InvalidZoneLabel", $"label {ZoneLabel} '{zone}' {bad}; topology hints are not used"));
+            return null;
+        }
+
+        return zone;
+    }
+
     private static ImmutableArray<IPAddress> NodeAddresses(k8s.Models.V1Node? node) =>
     [
         .. (node?.Status?.Addresses ?? [])
             .Where(a => a.Type is "InternalIP" or "ExternalIP")
-            .Select(a => IpText.TryParseAddress(a.Address, out var ip) ? ip : null)
+            .Select(a => ApiAddress.TryParse(a.Address, out var ip) ? ip : null)
             .OfType<IPAddress>()
             .Distinct(),
     ];

@@ -13,7 +13,7 @@ namespace NodeProxy.Model;
 /// </summary>
 public sealed class ModelCache
 {
-    private (NodeConfig Config, string? Zone)? inputs;
+    private (NodeConfig Config, string? Zone, ImmutableArray<System.Net.IPAddress> NodeIPs)? inputs;
     private ImmutableArray<V1EndpointSlice> lastSlices = [];
     private Dictionary<(string Namespace, string Service), ImmutableArray<V1EndpointSlice>>? lastGroups;
 
@@ -28,17 +28,21 @@ public sealed class ModelCache
     private (ImmutableArray<V1Service> Services, Dictionary<(string Namespace, string Service), List<int>> ByKey)? positions;
     private int[]? lastOrder;
 
+    /// <summary>Who holds which clusterIP:port:protocol, kept with the entries it counted.</summary>
+    internal ClusterIPClaims Claims { get; } = new();
+
     /// <summary>Services the last build had to read afresh.</summary>
     public int LastRead { get; private set; }
 
-    internal void Begin(NodeConfig config, string? zone)
+    /// <param name="nodeIPs">A Service's cluster IP is checked against them, so entries read with others are read again.</param>
+    internal void Begin(NodeConfig config, string? zone, ImmutableArray<System.Net.IPAddress> nodeIPs)
     {
-        if (inputs is not { } last || !ReferenceEquals(last.Config, config) || last.Zone != zone)
+        if (inputs is not { } last || !ReferenceEquals(last.Config, config) || last.Zone != zone || !last.NodeIPs.SequenceEqual(nodeIPs))
         {
             lastServices = [];
             lastEntries = [];
             lastOrder = null;
-            inputs = (config, zone);
+            inputs = (config, zone, nodeIPs);
         }
 
         LastRead = 0;

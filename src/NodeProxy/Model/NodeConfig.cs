@@ -31,4 +31,10 @@ public sealed record NodeConfig(string NodeName)
     public int MasqueradeBit { get; init; } = 12;
 
     public uint MasqueradeMark => 1u << MasqueradeBit;
+
+    /// <summary>kube-apiserver's --service-node-port-range: a nodePort outside it is refused.</summary>
+    public PortRange NodePortRange { get; init; } = PortRange.DefaultNodePorts;
+
+    /// <summary>kube-apiserver's --service-cluster-ip-range, at most one per family; empty when not given (no range check).</summary>
+    public ImmutableArray<IpNet> ServiceCidrs { get; init; } = [];
 }

@@ -2,14 +2,15 @@ using System.Collections.Immutable;
 using System.Net;
 using k8s.Models;
 using NodeProxy.Cluster;
+using NodeProxy.Cluster.Validation;
 using NodeProxy.Net;
 
 namespace NodeProxy.Model;
 
 /// <summary>
-/// Validates a Service. A bad field costs only what it must: a bad port drops that port, a bad
-/// externalIP that address; only a bad cluster IP drops the whole Service, since every rule
-/// of it hangs on that address.
+/// Validates a Service as the API server would. A bad field costs only what it must: a bad port
+/// drops that port, a bad nodePort or externalIP that number or address; a bad name, namespace,
+/// cluster IP or ipFamilies drops the whole Service, since every rule of it hangs on them.
 /// </summary>
 internal static class ServiceReader
 {
@@ -18,7 +19,7 @@ internal static class ServiceReader
     private const int DefaultAffinitySeconds = 10800;
     private const int MaxAffinitySeconds = 86400;
 
-    public static ServiceDefinition? Read(V1Service service, NodeConfig config, ICollection<Problem> problems)
+    public static ServiceDefinition? Read(V1Service service, NodeConfig config, ImmutableArray<IPAddress> nodeIPs, ICollection<Problem> problems)
     {
         var ns = service.Metadata?.NamespaceProperty ?? "default";
         var name = service.Metadata?.Name;
@@ -26,6 +27,12 @@ internal static class ServiceReader
         if (string.IsNullOrEmpty(name) || spec is null)
         {
             problems.Add(new Problem("Service", $"{ns}/{name ?? "<unnamed>"}", "Malformed", "has no metadata.name or no spec; ignored"));
+            return null;
+        }
+
+        if (ObjectNames.Check("Service", service.Metadata, NameFormat.Dns1035Label) is { } badName)
+        {
+            problems.Add(badName);
             return null;
         }
 
@@ -39,30 +46,16 @@ internal static class ServiceReader
             return null;
         }
 
-        var clusterIPTexts = spec.ClusterIPs is { Count: > 0 } ips ? ips : spec.ClusterIP is { Length: > 0 } ip ? [ip] : [];
-        if (clusterIPTexts.Count == 0)
+        if (ClusterIPReader.Read(spec, svcRef, config, nodeIPs, problems) is not { } clusterIPs)
         {
-            problems.Add(new Problem("Service", svcRef, "NoClusterIP", "has no spec.clusterIP; ignored"));
             return null;
         }
 
-        var clusterIPs = ImmutableArray.CreateBuilder<IPAddress>();
-        foreach (var text in clusterIPTexts)
-        {
-            if (!IpText.TryParseAddress(text, out var address))
-            {
-                problems.Add(new Problem("Service", svcRef, "InvalidClusterIP", $"cluster IP '{text}' is not an IP address; the Service is ignored"));
-                return null;
-            }
-
-            clusterIPs.Add(address);
-        }
-
-        var ports = ReadPorts(spec, svcRef, problems);
+        var ports = ReadPorts(spec, svcRef, config, problems);
         var externallyReachableType = spec.Type is "NodePort" or "LoadBalancer";
         return new ServiceDefinition(ns, name)
         {
-            ClusterIPs = clusterIPs.ToImmutable(),
+            ClusterIPs = clusterIPs,
             Ports = ports,
             ExternalIPs = ReadExternalIPs(spec, svcRef, config, problems),
             LoadBalancerIPs = ReadLoadBalancerIPs(service, svcRef, problems),
@@ -70,22 +63,34 @@ internal static class ServiceReader
             ExternalTrafficLocal = spec.ExternalTrafficPolicy == "Local",
             InternalTrafficLocal = spec.InternalTrafficPolicy == "Local",
             AffinitySeconds = ReadAffinity(spec, svcRef, problems),
-            HealthCheckNodePort = spec.Type == "LoadBalancer" && spec.ExternalTrafficPolicy == "Local"
-                && spec.HealthCheckNodePort is > 0 and <= 65535 ? spec.HealthCheckNodePort : null,
+            HealthCheckNodePort = ReadHealthCheckNodePort(spec, svcRef, config, problems),
         }.WithNodePortsOnlyIf(externallyReachableType);
     }
 
     private static ServiceDefinition WithNodePortsOnlyIf(this ServiceDefinition service, bool allowed) =>
         allowed ? service : service with { Ports = [.. service.Ports.Select(p => p with { NodePort = null })] };
 
-    private static ImmutableArray<PortDefinition> ReadPorts(V1ServiceSpec spec, string svcRef, ICollection<Problem> problems)
+    private static ImmutableArray<PortDefinition> ReadPorts(V1ServiceSpec spec, string svcRef, NodeConfig config, ICollection<Problem> problems)
     {
         var ports = ImmutableArray.CreateBuilder<PortDefinition>();
-        foreach (var port in spec.Ports ?? [])
+        var declared = spec.Ports ?? [];
+        foreach (var port in declared)
         {
             var portName = port.Name ?? "";
             var where = $"port {(portName.Length > 0 ? $"'{portName}' " : "")}{port.Port}";
-            if (!ProtocolText.TryParse(port.Protocol, out var protocol))
+            if (portName.Length > 0 && NameRules.Violation(NameFormat.Dns1123Label, portName) is { } badName)
+            {
+                problems.Add(new Problem("Service", svcRef, "InvalidPortName", $"{where}: the name {badName}; the port is ignored"));
+                continue;
+            }
+
+            if (portName.Length == 0 && declared.Count > 1)
+            {
+                problems.Add(new Problem("Service", svcRef, "UnnamedPort", $"{where} has no name although the Service has {declared.Count} ports; the port is ignored"));
+                continue;
+            }
+
+            if (!ApiProtocol.TryParse(port.Protocol, out var protocol))
             {
                 problems.Add(new Problem("Service", svcRef, "UnknownProtocol", $"{where} has unknown protocol '{port.Protocol}'; the port is ignored"));
                 continue;
@@ -94,6 +99,12 @@ internal static class ServiceReader
             if (port.Port is < 1 or > 65535)
             {
                 problems.Add(new Problem("Service", svcRef, "InvalidPort", $"{where} is out of range 1-65535; the port is ignored"));
+                continue;
+            }
+
+            if (TargetPortViolation(port.TargetPort?.Value) is { } badTarget)
+            {
+                problems.Add(new Problem("Service", svcRef, "InvalidTargetPort", $"{where} has targetPort '{port.TargetPort?.Value}', which {badTarget}; the port is ignored"));
                 continue;
             }
 
@@ -106,9 +117,9 @@ internal static class ServiceReader
             int? nodePort = null;
             if (port.NodePort is { } np and not 0)
             {
-                if (np is < 1 or > 65535)
+                if (!config.NodePortRange.Contains(np))
                 {
-                    problems.Add(new Problem("Service", svcRef, "InvalidNodePort", $"{where} has nodePort {np} out of range 1-65535; the node port is ignored"));
+                    problems.Add(new Problem("Service", svcRef, "InvalidNodePort", $"{where} has nodePort {np} outside --service-node-port-range {config.NodePortRange}; the node port is ignored"));
                 }
                 else
                 {
@@ -122,14 +133,47 @@ internal static class ServiceReader
         return ports.ToImmutable();
     }
 
+    /// <summary>A number 1-65535 or an IANA service name (a container port's name); empty or 0 means the port itself.</summary>
+    private static string? TargetPortViolation(string? target)
+    {
+        if (string.IsNullOrEmpty(target) || target == "0")
+        {
+            return null;
+        }
+
+        if (target.All(char.IsAsciiDigit))
+        {
+            return int.TryParse(target, out var number) && number is >= 1 and <= 65535 ? null : "is out of range 1-65535";
+        }
+
+        return NameRules.Violation(NameFormat.IanaSvcName, target);
+    }
+
+    private static int? ReadHealthCheckNodePort(V1ServiceSpec spec, string svcRef, NodeConfig config, ICollection<Problem> problems)
+    {
+        if (spec.Type != "LoadBalancer" || spec.ExternalTrafficPolicy != "Local" || spec.HealthCheckNodePort is null or 0)
+        {
+            return null;
+        }
+
+        if (!config.NodePortRange.Contains(spec.HealthCheckNodePort.Value))
+        {
+            problems.Add(new Problem("Service", svcRef, "InvalidHealthCheckNodePort",
+                $"healthCheckNodePort {spec.HealthCheckNodePort} is outside --service-node-port-range {config.NodePortRange}; no health check is served"));
+            return null;
+        }
+
+        return spec.HealthCheckNodePort;
+    }
+
     private static ImmutableArray<IPAddress> ReadExternalIPs(V1ServiceSpec spec, string svcRef, NodeConfig config, ICollection<Problem> problems)
     {
         var result = ImmutableArray.CreateBuilder<IPAddress>();
         foreach (var text in spec.ExternalIPs ?? [])
         {
-            if (!IpText.TryParseAddress(text, out var address))
+            if (!ApiAddress.TryParse(text, out var address) || ApiAddress.IsSpecial(address))
             {
-                problems.Add(new Problem("Service", svcRef, "InvalidExternalIP", $"externalIP '{text}' is not an IP address; that address is ignored"));
+                problems.Add(new Problem("Service", svcRef, "InvalidExternalIP", $"externalIP '{text}' is not an IP address the API server accepts there; that address is ignored"));
                 continue;
             }
 
@@ -163,7 +207,7 @@ internal static class ServiceReader
                 continue;
             }
 
-            if (!IpText.TryParseAddress(ingress.Ip, out var address))
+            if (!ApiAddress.TryParse(ingress.Ip, out var address))
             {
                 problems.Add(new Problem("Service", svcRef, "InvalidLoadBalancerIP", $"load balancer ingress IP '{ingress.Ip}' is not an IP address; it is ignored"));
                 continue;

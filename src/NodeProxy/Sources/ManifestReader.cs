@@ -21,13 +21,15 @@ internal sealed class ManifestReader
 
     // Our own map rather than the client's LoadAllFromString: that one throws on any kind it has
     // no model for (CRDs, "List"), which would make one unknown document fail a whole file.
-    private static readonly Dictionary<(string ApiVersion, string Kind), Action<ManifestReader, string>> Loaders = new()
+    private static readonly Dictionary<(string ApiVersion, string Kind), Func<ManifestReader, string, object>> Loaders = new()
     {
-        [("v1", "Service")] = (reader, text) => reader.services.Add(KubernetesYaml.Deserialize<V1Service>(text)),
-        [("discovery.k8s.io/v1", "EndpointSlice")] = (reader, text) => reader.slices.Add(KubernetesYaml.Deserialize<V1EndpointSlice>(text)),
-        [("v1", "Pod")] = (reader, text) => reader.pods.Add(KubernetesYaml.Deserialize<V1Pod>(text)),
-        [("v1", "Node")] = (reader, text) => reader.nodes.Add(KubernetesYaml.Deserialize<V1Node>(text)),
+        [("v1", "Service")] = (reader, text) => Add(reader.services, KubernetesYaml.Deserialize<V1Service>(text)),
+        [("discovery.k8s.io/v1", "EndpointSlice")] = (reader, text) => Add(reader.slices, KubernetesYaml.Deserialize<V1EndpointSlice>(text)),
+        [("v1", "Pod")] = (reader, text) => Add(reader.pods, KubernetesYaml.Deserialize<V1Pod>(text)),
+        [("v1", "Node")] = (reader, text) => Add(reader.nodes, KubernetesYaml.Deserialize<V1Node>(text)),
     };
+
+    private readonly Dictionary<object, string> origins = new(ReferenceEqualityComparer.Instance);
 
     private readonly List<V1Service> services = [];
     private readonly List<V1EndpointSlice> slices = [];
@@ -44,6 +46,9 @@ internal sealed class ManifestReader
     public IReadOnlyList<V1Node> Nodes => nodes;
 
     public ImmutableArray<Problem> Problems => [.. problems];
+
+    /// <summary>The document (file#index, and .items[i] in a List) an object was read from.</summary>
+    public string OriginOf(object loaded) => origins.GetValueOrDefault(loaded) ?? "?";
 
     public void ReadFile(string file)
     {
@@ -144,7 +149,7 @@ internal sealed class ManifestReader
 
         try
         {
-            load(this, text ?? Serialize(WithType(mapping, apiVersion, kind)));
+            origins[load(this, text ?? Serialize(WithType(mapping, apiVersion, kind)))] = name;
         }
         catch (YamlException e)
         {
@@ -179,6 +184,12 @@ internal sealed class ManifestReader
                 ReadObject($"{name}.items[{i}]", item, text: null, lineOffset: null, implied);
             }
         }
+    }
+
+    private static T Add<T>(List<T> list, T item)
+    {
+        list.Add(item);
+        return item!;
     }
 
     private static YamlMappingNode WithType(YamlMappingNode mapping, string apiVersion, string kind)

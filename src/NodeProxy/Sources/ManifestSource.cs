@@ -35,8 +35,41 @@ public static class ManifestSource
         }
 
         var problems = new List<Problem>(reader.Problems);
-        var derived = PodEndpointSlices.Derive(reader.Services, reader.EndpointSlices, reader.Pods, problems);
-        var snapshot = new ClusterSnapshot([.. reader.Services], [.. reader.EndpointSlices, .. derived], [.. reader.Pods], [.. reader.Nodes]);
+        var services = FirstDefinitions("Service", reader.Services, s => s.Metadata, reader, problems);
+        var slices = FirstDefinitions("EndpointSlice", reader.EndpointSlices, s => s.Metadata, reader, problems);
+        var pods = FirstDefinitions("Pod", reader.Pods, p => p.Metadata, reader, problems);
+        var nodes = FirstDefinitions("Node", reader.Nodes, n => n.Metadata, reader, problems);
+        var derived = PodEndpointSlices.Derive(services, slices, pods, problems);
+        var snapshot = new ClusterSnapshot([.. services], [.. slices, .. derived], [.. pods], [.. nodes]);
         return new ManifestLoad(snapshot, [.. problems]);
+    }
+
+    /// <summary>
+    /// An API server holds one object per kind, namespace and name, and refuses to create a
+    /// second: so the first definition in file order is kept and every later one refused,
+    /// rather than both reaching the model (whose rules would then be merged into one chain).
+    /// </summary>
+    private static List<T> FirstDefinitions<T>(string kind, IEnumerable<T> objects, Func<T, k8s.Models.V1ObjectMeta?> metadata, ManifestReader reader, List<Problem> problems)
+        where T : class
+    {
+        var first = new Dictionary<(string?, string?), T>();
+        var kept = new List<T>();
+        foreach (var item in objects)
+        {
+            var meta = metadata(item);
+            var key = (meta?.NamespaceProperty, meta?.Name);
+            if (meta?.Name is not null && first.TryGetValue(key, out var earlier))
+            {
+                var name = kind == "Node" ? meta.Name : $"{meta.NamespaceProperty}/{meta.Name}";
+                problems.Add(new Problem(kind, name, "DuplicateObject",
+                    $"is defined again in {reader.OriginOf(item)} (first in {reader.OriginOf(earlier)}); the later definition is ignored"));
+                continue;
+            }
+
+            first[key] = item;
+            kept.Add(item);
+        }
+
+        return kept;
     }
 }

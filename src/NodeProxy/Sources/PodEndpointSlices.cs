@@ -1,4 +1,5 @@
 using NodeProxy.Cluster;
+using NodeProxy.Cluster.Validation;
 using System.Collections.Immutable;
 using k8s.Models;
 using NodeProxy.Net;
@@ -34,6 +35,19 @@ public static class PodEndpointSlices
             .Where(key => key.Name is not null)
             .ToHashSet();
 
+        // A Pod the API server would have refused to create can be nobody's endpoint.
+        var named = new List<V1Pod>(pods.Count);
+        foreach (var pod in pods)
+        {
+            if (ObjectNames.Check("Pod", pod.Metadata, NameFormat.Dns1123Subdomain) is { } badName)
+            {
+                problems?.Add(badName);
+                continue;
+            }
+
+            named.Add(pod);
+        }
+
         var derived = ImmutableArray.CreateBuilder<V1EndpointSlice>();
         foreach (var service in services)
         {
@@ -45,7 +59,7 @@ public static class PodEndpointSlices
                 continue;
             }
 
-            var selected = pods
+            var selected = named
                 .Where(p => p.Metadata is { } metadata
                     && metadata.NamespaceProperty == service.Metadata.NamespaceProperty
                     && Selects(selector, metadata.Labels)
