@@ -78,6 +78,14 @@ internal static class RunCommand
                 }
             }
 
+            // Only ranges need the host's addresses; without them NodePorts match every local address.
+            using var hostAddresses = config.NodePortAddresses.IsEmpty ? null : new HostAddresses();
+            if (hostAddresses is not null)
+            {
+                feed.HostAddresses = HostAddresses.Read;
+                hostAddresses.Changed += () => changes.Changed(null);
+            }
+
             var backend = await kernel.ResolveAsync(result, cancel);
             if (result.GetValue(dryRun))
             {

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net;
+using NodeProxy.Lab;
 using Xunit;
 using Xunit.Abstractions;
 using static NodeProxy.Tests.EndToEnd.AgentCluster;
@@ -24,5 +26,37 @@ public sealed class NodePortAddressTests(ITestOutputHelper output)
 
         AllAnswered(replies);
         Assert.All(replies, r => Assert.Equal("web6", r.Pod));
+    }
+
+    [Theory]
+    [InlineData("nft")]
+    [InlineData("legacy")]
+    public async Task ASecondInterfaceInTheRangesAnswersAndSoDoesAnAddressAddedWhileRunning(string backend)
+    {
+        await using var cluster = await CreateAsync(backend, output);
+        var client = cluster.Lab.Client("client");
+        var (nodeEnd, clientEnd) = await cluster.Lab.LinkAsync(cluster.Node1, "192.168.77.11/24", client, "192.168.77.100/24");
+        await cluster.Node1.ExecAsync("ip", "addr", "add", "10.77.0.11/24", "dev", nodeEnd);
+        await client.ExecAsync("ip", "addr", "add", "10.77.0.100/24", "dev", clientEnd);
+        cluster.Manifests.Service("web", "10.96.0.90", 80, nodePort: 30090).Endpoints("web", "TCP", "10.244.2.10");
+        await cluster.StartAgentAsync(null, "--nodeport-addresses", "192.168.0.0/16");
+
+        // The Node object lists 192.168.56.11 only; the host's other address in the range answers too.
+        AllAnswered(await ManyAsync(3, () => client.TcpRequestAsync(At("192.168.77.11", 30090))));
+        AllAnswered([await client.TcpRequestAsync(At("192.168.56.11", 30090))]);
+        Assert.Equal(ReplyOutcome.Refused, (await client.TcpRequestAsync(At("10.77.0.11", 30090))).Outcome);
+
+        var clock = Stopwatch.StartNew();
+        await cluster.Node1.ExecAsync("ip", "addr", "add", "192.168.77.12/24", "dev", nodeEnd);
+        Reply reply;
+        do
+        {
+            reply = await client.TcpRequestAsync(At("192.168.77.12", 30090), TimeSpan.FromMilliseconds(500));
+        }
+        while (reply.Outcome != ReplyOutcome.Answered && clock.Elapsed < TimeSpan.FromSeconds(10));
+
+        output.WriteLine($"the added address answered {clock.ElapsedMilliseconds} ms after it was added");
+        Assert.True(reply.Outcome == ReplyOutcome.Answered, $"the added address never answered: {reply}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the added address answered only after {clock.Elapsed} (the periodic sync, not the address change)");
     }
 }
