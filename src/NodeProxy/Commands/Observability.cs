@@ -45,7 +45,7 @@ internal sealed class Observability : IDisposable
             recorder.Synced(report, feed.LastModel, applied, syncer.Families);
             if (report.Succeeded && feed.LastModel is { } model)
             {
-                serviceHealth.Sync(ServiceHealthChecks.From(model));
+                serviceHealth.Sync(ServiceHealthChecks.From(model), HealthCheckAddresses.From(model, feed.LastHostAddresses));
             }
 
             if (applied.Count > 0)

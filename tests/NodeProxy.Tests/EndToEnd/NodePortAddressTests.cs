@@ -59,4 +59,43 @@ public sealed class NodePortAddressTests(ITestOutputHelper output)
         Assert.True(reply.Outcome == ReplyOutcome.Answered, $"the added address never answered: {reply}");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the added address answered only after {clock.Elapsed} (the periodic sync, not the address change)");
     }
+
+    [Theory]
+    [InlineData("nft")]
+    [InlineData("legacy")]
+    public async Task HealthCheckNodePortsListenOnlyOnTheNodePortAddresses(string backend)
+    {
+        await using var cluster = await CreateAsync(backend, output);
+        var client = cluster.Lab.Client("client");
+        await cluster.Lab.LinkAsync(cluster.Node1, "192.168.77.11/24", client, "192.168.77.100/24");
+        cluster.Manifests.LocalLoadBalancer("lb", "10.96.0.60", 80, 30060, 32060).Endpoints("lb", "TCP", "10.244.1.10");
+        await cluster.StartAgentAsync(null, "--nodeport-addresses", "192.168.77.0/24");
+
+        var inRange = await HttpStatusAsync(client, "192.168.77.11", s => s == "200");
+        var outOfRange = await HttpStatusAsync(client, "192.168.56.11", _ => false, TimeSpan.FromSeconds(2));
+
+        Assert.Equal("200", inRange);
+        Assert.Equal("000", outOfRange);
+        AllAnswered([await client.TcpRequestAsync(At("192.168.77.11", 30060))]);
+    }
+
+    /// <summary>curl's status for the health check node port 32060 (000: no connection), tried until <paramref name="done"/> or the timeout.</summary>
+    private static async Task<string> HttpStatusAsync(LabHost client, string address, Func<string, bool> done, TimeSpan? timeout = null)
+    {
+        var clock = Stopwatch.StartNew();
+        string status;
+        do
+        {
+            status = (await client.TryExecAsync("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "1", $"http://{address}:32060/healthz")).Output.Trim();
+            if (done(status))
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+        while (clock.Elapsed < (timeout ?? TimeSpan.FromSeconds(10)));
+
+        return status;
+    }
 }
