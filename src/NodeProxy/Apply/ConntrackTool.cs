@@ -37,6 +37,66 @@ public sealed partial class ConntrackTool(IReadOnlyList<string>? prefix = null) 
         return result.ExitCode == 0 ? 0 : throw new IOException($"conntrack {string.Join(' ', args)} failed ({result.ExitCode}): {result.StandardError.Trim()}");
     }
 
+    /// <summary>The family's entries of one protocol, read in one process.</summary>
+    public async Task<IReadOnlyList<ConntrackEntry>> ListAsync(IpFamily family, Protocol protocol, CancellationToken cancel = default)
+    {
+        string[] args = ["-L", "-f", FamilyName(family), "-p", protocol.Name()];
+        var result = await RunAsync(args, null, cancel);
+        return result.ExitCode == 0
+            ? [.. ConntrackEntry.Parse(result.StandardOutput)]
+            : throw new IOException($"conntrack {string.Join(' ', args)} failed ({result.ExitCode}): {result.StandardError.Trim()}");
+    }
+
+    /// <summary>
+    /// Every flow in one process, as a `conntrack -R` batch of -D lines (conntrack-tools 1.4.7
+    /// goes on past a line that matches nothing, and prints each entry it deletes).
+    /// </summary>
+    /// <returns>How many entries were deleted.</returns>
+    public async Task<int> DeleteAllAsync(IReadOnlyCollection<StaleFlow> flows, CancellationToken cancel = default)
+    {
+        if (flows.Count == 0)
+        {
+            return 0;
+        }
+
+        var batch = string.Concat(flows.Select(f => string.Join(' ', DeleteArgs(f)) + "\n"));
+        var result = await RunAsync(["-R", "/dev/stdin"], batch, cancel);
+        return result.ExitCode == 0
+            ? ConntrackEntry.Parse(result.StandardOutput).Count()
+            : throw new IOException($"conntrack -R of {flows.Count} deletions failed ({result.ExitCode}): {result.StandardError.Trim()}");
+    }
+
+    private static List<string> DeleteArgs(StaleFlow flow)
+    {
+        var args = new List<string> { "-D", "-f", FamilyName(flow.Family), "-p", flow.Protocol.Name() };
+        if (flow.Destination is { } destination)
+        {
+            args.AddRange(["--orig-dst", destination.ToString()]);
+        }
+
+        args.AddRange(["--dport", flow.Port.ToString(CultureInfo.InvariantCulture)]);
+        if (flow.ReplySource is { } source)
+        {
+            args.AddRange(["--reply-src", source.ToString()]);
+        }
+
+        return args;
+    }
+
+    private static string FamilyName(IpFamily family) => family == IpFamily.V4 ? "ipv4" : "ipv6";
+
+    private Task<BufferedCommandResult> RunAsync(IEnumerable<string> args, string? input, CancellationToken cancel)
+    {
+        var all = (prefix ?? []).Concat(["conntrack"]).Concat(args).ToList();
+        var command = Cli.Wrap(all[0]).WithArguments(all.Skip(1)).WithValidation(CommandResultValidation.None);
+        if (input is not null)
+        {
+            command = command.WithStandardInputPipe(PipeSource.FromString(input));
+        }
+
+        return command.ExecuteBufferedAsync(cancel).Task;
+    }
+
     [GeneratedRegex(@"(\d+) flow entries have been deleted")]
     private static partial Regex DeletedCount();
 }

@@ -29,6 +29,7 @@ internal sealed class Observability : IDisposable
         serviceHealth = new ServiceHealthServer(health, log);
         var latencies = new LatencyRecorder();
         feed.Rejected += recorder.Rejected;
+        syncer.Reconciled += recorder.Reconciled;
         changes.Dirty += () =>
         {
             health.Queued();

@@ -74,6 +74,12 @@ public sealed class MetricsRecorder(ProxyMetrics metrics)
         }
     }
 
+    public void Reconciled(ConntrackReconciliation pass)
+    {
+        metrics.ConntrackReconcileDuration.WithLabels(Label(pass.Family)).Observe(pass.Duration.TotalSeconds);
+        metrics.ConntrackReconcileDeleted.WithLabels(Label(pass.Family)).Inc(pass.Deleted);
+    }
+
     public void Rejected(Problem problem) => metrics.Rejected.WithLabels(problem.Kind, problem.Reason).Inc();
 
     /// <summary>Totals that other stages keep are copied in just before each scrape.</summary>
