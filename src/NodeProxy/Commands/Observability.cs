@@ -17,10 +17,11 @@ internal sealed class Observability : IDisposable
     private readonly HealthServer healthServer;
     private readonly ServiceHealthServer serviceHealth;
 
-    public Observability(ObservabilitySettings settings, SyncLoop loop, Syncer syncer, ChangeTracker changes, ModelFeed feed, IReadOnlyList<IInformerStats> informers, ILogger log, CancellationToken cancel)
+    public Observability(ObservabilitySettings settings, SyncLoop loop, Syncer syncer, IReadOnlyList<Apply.IptablesTool> tables, ChangeTracker changes, ModelFeed feed, IReadOnlyList<IInformerStats> informers, ILogger log, CancellationToken cancel)
     {
         var recorder = new MetricsRecorder(new ProxyMetrics());
         recorder.Attach(syncer.Counters, changes, informers);
+        recorder.Attach(new PacketCounters(tables), log);
         var families = syncer.Families.Select(f => f.Family).ToList();
         var health = new ProxyHealth(families, 2 * settings.SyncPeriod, TimeProvider.System)
         {

@@ -122,7 +122,7 @@ internal static class RunCommand
             }, TimeProvider.System, log);
             using var observability = new Observability(
                 new ObservabilitySettings(config.NodeName, result.GetValue(metricsAddress)!, result.GetValue(healthAddress)!, result.GetValue(syncPeriod)),
-                loop, syncer, changes, feed, informerStats, log, stop.Token);
+                loop, syncer, families, changes, feed, informerStats, log, stop.Token);
             changes.Dirty += loop.Trigger;
             using var watcher = source is null ? null : new ManifestWatcher(source, () => changes.Changed(null));
             try

@@ -1,3 +1,4 @@
+using NodeProxy.Apply;
 using NodeProxy.Cluster;
 using NodeProxy.Diff;
 using NodeProxy.Model;
@@ -96,6 +97,23 @@ public sealed class MetricsRecorder(ProxyMetrics metrics)
             {
                 metrics.WatchRequests.WithLabels(informer.Name).IncTo(informer.Watches);
                 metrics.Relists.WithLabels(informer.Name).IncTo(informer.Relists);
+            }
+        });
+
+    /// <summary>The kernel's packet counters standing in for kube-proxy's nfacct ones, read just before each scrape.</summary>
+    public void Attach(PacketCounters counters, Microsoft.Extensions.Logging.ILogger log) =>
+        Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(async cancel =>
+        {
+            try
+            {
+                var (invalid, localhost) = await counters.ReadAsync(cancel);
+                metrics.CtStateInvalidDropped.IncTo(invalid);
+                metrics.LocalhostNodePortsAccepted.IncTo(localhost);
+            }
+            catch (Exception e) when (e is IptablesException or System.ComponentModel.Win32Exception or InvalidOperationException)
+            {
+                // A scrape before the first sync finds no chain yet; the next one will.
+                Microsoft.Extensions.Logging.LoggerExtensions.LogDebug(log, "packet counters not read: {Error}", e.Message);
             }
         });
 
