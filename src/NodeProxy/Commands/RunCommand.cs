@@ -101,6 +101,12 @@ internal static class RunCommand
 
             log.LogInformation("node {Node}, iptables {Backend}, families {Families}, cluster from {Source}", config.NodeName, backend.ToString().ToLowerInvariant(),
                 string.Join(" and ", families.Select(f => f.Family == IpFamily.V4 ? "IPv4" : "IPv6")), source ?? "the Kubernetes API");
+            if (!config.LocalhostNodePorts)
+            {
+                // The one packet outcome that differs from kube-proxy's defaults: say it where a migrating operator looks.
+                log.LogInformation("NodePorts do not answer on 127.0.0.1 (kube-proxy's iptables mode does by default): --localhost-nodeports, or NODEPROXY_LOCALHOST_NODEPORTS=true, turns that on; it needs route_localnet=1 (see daemonset/README.md)");
+            }
+
             KernelSettings.Apply(config, log);
             var syncer = new Syncer([.. families.Select(t => new FamilySyncer(t))], new ConntrackTool(), log);
             if (result.GetValue(once))

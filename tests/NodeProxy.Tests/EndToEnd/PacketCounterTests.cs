@@ -40,6 +40,20 @@ public sealed class PacketCounterTests(ITestOutputHelper output)
         Assert.Equal(3, Value(metrics, "kubeproxy_iptables_ct_state_invalid_dropped_packets_total"));
     }
 
+    [Theory]
+    [InlineData("nft")]
+    [InlineData("legacy")]
+    public async Task ByDefaultLocalhostNodePortsAreRefusedAndTheStartUpLogSaysSo(string backend)
+    {
+        await using var cluster = await CreateAsync(backend, output);
+        cluster.Manifests.Service("web", "10.96.0.90", 80, nodePort: 30090).Endpoints("web", "TCP", "10.244.2.10");
+        await cluster.StartAgentAsync();
+
+        Assert.Equal(ReplyOutcome.Refused, (await cluster.Node1.TcpRequestAsync(At("127.0.0.1", 30090))).Outcome);
+        AllAnswered([await cluster.Node1.TcpRequestAsync(At("192.168.56.11", 30090))]);
+        Assert.Contains(cluster.Agent.Lines, l => l.Contains("NodePorts do not answer on 127.0.0.1 (kube-proxy's iptables mode does by default): --localhost-nodeports", StringComparison.Ordinal));
+    }
+
     private static double Value(string metrics, string name) =>
         double.Parse(metrics.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ')[1], CultureInfo.InvariantCulture);
 }
