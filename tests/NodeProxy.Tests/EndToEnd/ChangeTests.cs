@@ -108,6 +108,9 @@ public sealed class ChangeTests(ITestOutputHelper output)
 
         var replies = await ManyAsync(5, () => client.AskAsync(TimeSpan.FromMilliseconds(500)));
         Assert.All(replies, r => Assert.Equal(Third, r.Pod));
+        var metrics = (await cluster.Node1.ExecAsync("curl", "-s", "http://127.0.0.1:10249/metrics")).Split('\n');
+        Assert.Contains("kubeproxy_conntrack_reconciler_deleted_entries_total{ip_family=\"IPv4\"} 1", metrics);
+        Assert.Contains(metrics, l => l.StartsWith("kubeproxy_conntrack_reconciler_sync_duration_seconds_count{ip_family=\"IPv4\"} ", StringComparison.Ordinal));
     }
 
     [Theory]
