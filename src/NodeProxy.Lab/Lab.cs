@@ -268,6 +268,28 @@ public sealed class Lab : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A second network between two lab hosts: a veth pair with the given addresses (CIDR
+    /// notation), as a multi-homed node has. It goes with the namespaces; the names of both ends
+    /// are returned.
+    /// </summary>
+    public async Task<(string AEnd, string BEnd)> LinkAsync(LabHost a, string aAddress, LabHost b, string bAddress)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            var (aEnd, bEnd) = (NextVeth(), NextVeth());
+            await Shell.IpAsync(a.Netns, $"link add {aEnd} type veth peer name {bEnd} netns {b.Netns}", $"addr add {aAddress} dev {aEnd}{NoDad(aAddress)}", $"link set {aEnd} up");
+            await Shell.IpAsync(b.Netns, $"addr add {bAddress} dev {bEnd}{NoDad(bAddress)}", $"link set {bEnd} up");
+            Log($"{a.Name} {aAddress} linked to {b.Name} {bAddress}");
+            return (aEnd, bEnd);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Runs the nodeproxy agent that was built beside this assembly inside the node's namespace.</summary>
     /// <param name="environment">NAME=value settings for the agent alone (a PATH with wrapped tools, say).</param>
     public Task<AgentProcess> StartAgentAsync(LabNode node, IEnumerable<string> args, IReadOnlyList<string>? environment = null) =>
@@ -379,6 +401,8 @@ public sealed class Lab : IAsyncDisposable
             _namespaces.Remove(netns);
         }
     }
+
+    private static string NoDad(string address) => address.Contains(':', StringComparison.Ordinal) ? " nodad" : "";
 
     private string NextVeth() => $"v{Id}{++_veths}";
 

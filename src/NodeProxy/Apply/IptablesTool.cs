@@ -56,6 +56,15 @@ public sealed class IptablesTool(IpFamily family, IptablesBackend backend, IRead
         return result.ExitCode == 0;
     }
 
+    /// <summary>One chain with exact packet and byte counters (`-L CHAIN -n -v -x`), for the metrics kube-proxy takes from nfacct.</summary>
+    public async Task<string> ListChainAsync(string table, string chain, CancellationToken cancel = default)
+    {
+        var result = await RunAsync(Command("", ["-w", Seconds, "-t", table, "-L", chain, "-n", "-v", "-x"]), "", "", cancel);
+        return result.ExitCode == 0
+            ? result.StandardOutput
+            : throw new IptablesException($"{Name("")} -t {table} -L {chain} failed ({result.ExitCode}): {result.StandardError.Trim()}", "");
+    }
+
     private async Task<BufferedCommandResult> RunAsync(Command command, string verb, string batch, CancellationToken cancel)
     {
         try

@@ -26,6 +26,12 @@ internal sealed class ModelFeed(Func<(ClusterSnapshot Snapshot, ImmutableArray<P
     /// <summary>The model of the last load.</summary>
     public ModelResult? LastModel { get; private set; }
 
+    /// <summary>Reads the host's interface addresses for each load (--nodeport-addresses); null: the Node object's.</summary>
+    public Func<ImmutableArray<System.Net.IPAddress>>? HostAddresses { get; set; }
+
+    /// <summary>The host's addresses the last model was built with, when read.</summary>
+    public ImmutableArray<System.Net.IPAddress>? LastHostAddresses { get; private set; }
+
     public static ModelFeed FromManifests(string source, NodeConfig config, ILogger log)
     {
         var manifests = new ManifestReloader(source);
@@ -54,7 +60,8 @@ internal sealed class ModelFeed(Func<(ClusterSnapshot Snapshot, ImmutableArray<P
             return null;
         }
 
-        var model = ModelBuilder.Build(input.Snapshot, config, cache);
+        var hostAddresses = HostAddresses?.Invoke();
+        var model = ModelBuilder.Build(input.Snapshot, config, cache, hostAddresses);
         var problems = input.Problems.Concat(model.Problems).ToHashSet();
         foreach (var problem in problems.Where(p => !reported.Contains(p)))
         {
@@ -65,6 +72,7 @@ internal sealed class ModelFeed(Func<(ClusterSnapshot Snapshot, ImmutableArray<P
         reported = problems;
         LastSnapshot = input.Snapshot;
         LastModel = model;
+        LastHostAddresses = hostAddresses;
         return model;
     }
 }

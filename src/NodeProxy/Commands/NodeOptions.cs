@@ -45,7 +45,7 @@ internal sealed class NodeOptions(bool sourceRequired = true)
 
     public Option<IpNet[]> NodePortAddresses { get; } = new("--nodeport-addresses")
     {
-        Description = "CIDRs selecting the node addresses NodePorts answer on (default: all)",
+        Description = "CIDRs selecting the node addresses NodePorts answer on (default: all; a family without a CIDR here answers on all its addresses)",
         AllowMultipleArgumentsPerToken = true,
         CustomParser = ParseList<IpNet>(ParseCidr),
     };

@@ -18,11 +18,12 @@ internal sealed class Observability : IDisposable
     private readonly HealthServer healthServer;
     private readonly ServiceHealthServer serviceHealth;
 
-    public Observability(ObservabilitySettings settings, SyncLoop loop, Syncer syncer, ChangeTracker changes, ModelFeed feed, IReadOnlyList<IInformerStats> informers, PartsHealth parts, ILogger log, CancellationToken cancel)
+    public Observability(ObservabilitySettings settings, SyncLoop loop, Syncer syncer, IReadOnlyList<Apply.IptablesTool> tables, ChangeTracker changes, ModelFeed feed, IReadOnlyList<IInformerStats> informers, PartsHealth parts, ILogger log, CancellationToken cancel)
     {
         var recorder = new MetricsRecorder(new ProxyMetrics());
         recorder.Attach(syncer.Counters, changes, informers);
         recorder.Attach(settings.Deadlines);
+        recorder.Attach(new PacketCounters(tables), log);
         var families = syncer.Families.Select(f => f.Family).ToList();
         var health = new ProxyHealth(families, 2 * settings.SyncPeriod, TimeProvider.System)
         {
@@ -33,6 +34,7 @@ internal sealed class Observability : IDisposable
         serviceHealth = new ServiceHealthServer(health, log);
         var latencies = new LatencyRecorder();
         feed.Rejected += recorder.Rejected;
+        syncer.Reconciled += recorder.Reconciled;
         changes.Dirty += () =>
         {
             health.Queued();
@@ -49,7 +51,7 @@ internal sealed class Observability : IDisposable
             recorder.Synced(report, feed.LastModel, applied, syncer.Families);
             if (report.Succeeded && feed.LastModel is { } model)
             {
-                serviceHealth.Sync(ServiceHealthChecks.From(model));
+                serviceHealth.Sync(ServiceHealthChecks.From(model), HealthCheckAddresses.From(model, feed.LastHostAddresses));
             }
 
             if (applied.Count > 0)

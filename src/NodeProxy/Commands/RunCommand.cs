@@ -84,6 +84,14 @@ internal static class RunCommand
                 }
             }
 
+            // Only ranges need the host's addresses; without them NodePorts match every local address.
+            using var hostAddresses = config.NodePortAddresses.IsEmpty ? null : new HostAddresses();
+            if (hostAddresses is not null)
+            {
+                feed.HostAddresses = HostAddresses.Read;
+                hostAddresses.Changed += () => changes.Changed(null);
+            }
+
             var backend = await kernel.ResolveAsync(result, cancel);
             if (result.GetValue(dryRun))
             {
@@ -100,6 +108,12 @@ internal static class RunCommand
 
             log.LogInformation("node {Node}, iptables {Backend}, families {Families}, cluster from {Source}", config.NodeName, backend.ToString().ToLowerInvariant(),
                 string.Join(" and ", families.Select(f => f.Family == IpFamily.V4 ? "IPv4" : "IPv6")), source ?? "the Kubernetes API");
+            if (!config.LocalhostNodePorts)
+            {
+                // The one packet outcome that differs from kube-proxy's defaults: say it where a migrating operator looks.
+                log.LogInformation("NodePorts do not answer on 127.0.0.1 (kube-proxy's iptables mode does by default): --localhost-nodeports, or NODEPROXY_LOCALHOST_NODEPORTS=true, turns that on; it needs route_localnet=1 (see daemonset/README.md)");
+            }
+
             KernelSettings.Apply(config, log);
             var syncer = new Syncer([.. families.Select(t => new FamilySyncer(t))], new ConntrackTool() { Deadlines = deadlines }, log);
             if (result.GetValue(once))
@@ -130,7 +144,7 @@ internal static class RunCommand
             }, TimeProvider.System, log);
             using var observability = new Observability(
                 new ObservabilitySettings(config.NodeName, result.GetValue(metricsAddress)!, result.GetValue(healthAddress)!, result.GetValue(syncPeriod), result.GetValue(apiStaleAfter)) { Deadlines = deadlines },
-                loop, syncer, changes, feed, informerStats, parts, log, stop.Token);
+                loop, syncer, families, changes, feed, informerStats, parts, log, stop.Token);
             changes.Dirty += loop.Trigger;
             using var watcher = source is null ? null : new ManifestWatcher(source, () => changes.Changed(null));
             var syncing = loop.RunAsync(stop.Token);

@@ -14,14 +14,26 @@ namespace NodeProxy.Health;
 /// </summary>
 public sealed class ServiceHealthServer(ProxyHealth proxy, ILogger log) : IDisposable
 {
-    private readonly ConcurrentDictionary<int, (HttpListener Listener, ServiceHealthCheck Check)> servers = new();
+    private readonly ConcurrentDictionary<int, (HttpListener Listener, ServiceHealthCheck Check, string Hosts)> servers = new();
 
     public IReadOnlyCollection<int> Ports => [.. servers.Keys];
 
-    public void Sync(IEnumerable<ServiceHealthCheck> checks)
+    /// <param name="addresses">Where to listen (--nodeport-addresses); null: every address.</param>
+    public void Sync(IEnumerable<ServiceHealthCheck> checks, IReadOnlyList<IPAddress>? addresses = null)
     {
+        // .NET's HttpListener on Linux refuses an IPv6 literal in a prefix ("Invalid port in
+        // prefix"), so with --nodeport-addresses the IPv6 ones are left out, and said so.
+        List<string> hosts = addresses is null ? ["+"] : [.. addresses.Where(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).Select(a => a.ToString()).Order(StringComparer.Ordinal)];
+        if (addresses is not null && addresses.Count > hosts.Count && servers.IsEmpty && checks.Any())
+        {
+            log.LogWarning("health check node ports listen on the IPv4 addresses of --nodeport-addresses only ({Hosts}), not on {IPv6}", string.Join(", ", hosts), string.Join(", ", addresses.Where(a => a.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)));
+        }
+
+        var bound = string.Join(',', hosts);
         var wanted = checks.GroupBy(c => c.Port).ToDictionary(g => g.Key, g => g.First());
-        foreach (var port in servers.Keys.Where(p => !wanted.ContainsKey(p)).ToList())
+
+        // A port whose addresses changed is opened again on the new ones.
+        foreach (var port in servers.Keys.Where(p => !wanted.ContainsKey(p) || servers[p].Hosts != bound).ToList())
         {
             if (servers.TryRemove(port, out var gone))
             {
@@ -33,12 +45,21 @@ public sealed class ServiceHealthServer(ProxyHealth proxy, ILogger log) : IDispo
         {
             if (servers.TryGetValue(port, out var running))
             {
-                servers[port] = (running.Listener, check);
+                servers[port] = (running.Listener, check, bound);
+                continue;
+            }
+
+            if (hosts.Count == 0)
+            {
                 continue;
             }
 
             var listener = new HttpListener();
-            listener.Prefixes.Add($"http://+:{port}/");
+            foreach (var host in hosts)
+            {
+                listener.Prefixes.Add($"http://{host}:{port}/");
+            }
+
             try
             {
                 listener.Start();
@@ -49,14 +70,14 @@ public sealed class ServiceHealthServer(ProxyHealth proxy, ILogger log) : IDispo
                 continue;
             }
 
-            servers[port] = (listener, check);
+            servers[port] = (listener, check, bound);
             _ = Task.Run(() => ServeAsync(port, listener));
         }
     }
 
     public void Dispose()
     {
-        foreach (var (listener, _) in servers.Values)
+        foreach (var (listener, _, _) in servers.Values)
         {
             listener.Close();
         }

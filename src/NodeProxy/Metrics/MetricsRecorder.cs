@@ -75,6 +75,12 @@ public sealed class MetricsRecorder(ProxyMetrics metrics)
         }
     }
 
+    public void Reconciled(ConntrackReconciliation pass)
+    {
+        metrics.ConntrackReconcileDuration.WithLabels(Label(pass.Family)).Observe(pass.Duration.TotalSeconds);
+        metrics.ConntrackReconcileDeleted.WithLabels(Label(pass.Family)).Inc(pass.Deleted);
+    }
+
     public void Rejected(Problem problem) => metrics.Rejected.WithLabels(problem.Kind, problem.Reason).Inc();
 
     /// <summary>Totals that other stages keep are copied in just before each scrape.</summary>
@@ -106,6 +112,23 @@ public sealed class MetricsRecorder(ProxyMetrics metrics)
             foreach (var (command, count) in deadlines.Timeouts)
             {
                 metrics.CommandTimeouts.WithLabels(command).IncTo(count);
+            }
+        });
+
+    /// <summary>The kernel's packet counters standing in for kube-proxy's nfacct ones, read just before each scrape.</summary>
+    public void Attach(PacketCounters counters, Microsoft.Extensions.Logging.ILogger log) =>
+        Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(async cancel =>
+        {
+            try
+            {
+                var (invalid, localhost) = await counters.ReadAsync(cancel);
+                metrics.CtStateInvalidDropped.IncTo(invalid);
+                metrics.LocalhostNodePortsAccepted.IncTo(localhost);
+            }
+            catch (Exception e) when (e is IptablesException or System.ComponentModel.Win32Exception or InvalidOperationException)
+            {
+                // A scrape before the first sync finds no chain yet; the next one will.
+                Microsoft.Extensions.Logging.LoggerExtensions.LogDebug(log, "packet counters not read: {Error}", e.Message);
             }
         });
 

@@ -34,6 +34,10 @@ public sealed class ProxyMetrics
         PartialRestoreFailures = factory.CreateCounter("kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total", "Cumulative proxy iptables partial restore failures", ["ip_family"]);
         RulesTotal = factory.CreateGauge("kubeproxy_sync_proxy_rules_iptables_total", "Total number of iptables rules owned by kube-proxy", ["table", "ip_family"]);
         RulesLast = factory.CreateGauge("kubeproxy_sync_proxy_rules_iptables_last", "Number of iptables rules written by kube-proxy in last sync", ["table", "ip_family"]);
+        ConntrackReconcileDuration = SyncHistogram("kubeproxy_conntrack_reconciler_sync_duration_seconds", "ReconcileConntrackFlowsLatency latency in seconds");
+        ConntrackReconcileDeleted = factory.CreateCounter("kubeproxy_conntrack_reconciler_deleted_entries_total", "Cumulative conntrack flows deleted by conntrack reconciler", ["ip_family"]);
+        CtStateInvalidDropped = factory.CreateCounter("kubeproxy_iptables_ct_state_invalid_dropped_packets_total", "packets dropped by iptables to work around conntrack problems");
+        LocalhostNodePortsAccepted = factory.CreateCounter("kubeproxy_iptables_localhost_nodeports_accepted_packets_total", "Number of packets accepted on nodeports of loopback interface");
         NoLocalEndpoints = factory.CreateGauge("kubeproxy_sync_proxy_rules_no_local_endpoints_total", "Number of services with a Local traffic policy and no endpoints", ["traffic_policy", "ip_family"]);
 
         BytesWritten = factory.CreateCounter("nodeproxy_sync_bytes_written_total", "Bytes of iptables-restore input written", ["ip_family"]);
@@ -65,6 +69,10 @@ public sealed class ProxyMetrics
     public Gauge RulesTotal { get; }
     public Gauge RulesLast { get; }
     public Gauge NoLocalEndpoints { get; }
+    public Counter CtStateInvalidDropped { get; }
+    public Counter LocalhostNodePortsAccepted { get; }
+    public Histogram ConntrackReconcileDuration { get; }
+    public Counter ConntrackReconcileDeleted { get; }
     public Counter BytesWritten { get; }
     public Counter LinesWritten { get; }
     public Gauge LastBytes { get; }

@@ -12,7 +12,8 @@ public static class ModelBuilder
     public const string ZoneLabel = WellKnownLabels.Zone;
 
     /// <param name="cache">Services unchanged since the previous build; see <see cref="ModelCache"/>.</param>
-    public static ModelResult Build(ClusterSnapshot snapshot, NodeConfig config, ModelCache? cache = null)
+    /// <param name="hostAddresses">The addresses on this host's interfaces, when known: with --nodeport-addresses, NodePorts answer on those inside the ranges.</param>
+    public static ModelResult Build(ClusterSnapshot snapshot, NodeConfig config, ModelCache? cache = null, ImmutableArray<IPAddress>? hostAddresses = null)
     {
         var problems = new List<Problem>();
         var node = snapshot.FindNode(config.NodeName);
@@ -31,7 +32,7 @@ public static class ModelBuilder
             NodeIPs = [.. nodeIPs.Where(ip => ip.Family() == family)],
             PodCidr = config.ClusterCidrs.Where(c => c.Family == family).Cast<IpNet?>().FirstOrDefault(),
             MasqueradeAll = config.MasqueradeAll,
-            NodePortIPs = NodePortIPs(config, nodeIPs, family),
+            NodePortIPs = NodePortIPs(config, nodeIPs, hostAddresses, family),
             LocalhostNodePorts = config.LocalhostNodePorts && family == IpFamily.V4,
             Services = Flatten(services, family),
             HostPorts = HostPortReader.Read(snapshot.Pods, config.NodeName, family, problems),
@@ -141,19 +142,27 @@ public static class ModelBuilder
             .Distinct(),
     ];
 
-    private static ImmutableArray<IPAddress>? NodePortIPs(NodeConfig config, ImmutableArray<IPAddress> nodeIPs, IpFamily family)
+    /// <summary>
+    /// kube-proxy's NewNodePortAddresses and GetNodeIPs: a family with no range of its own, or with
+    /// a zero range, answers on every local address (null: `--dst-type LOCAL`); otherwise on the
+    /// host's addresses inside the ranges (the Node object's when the host's are not known, as in
+    /// `render`). Loopback only with localhost NodePorts, and never on IPv6.
+    /// </summary>
+    private static ImmutableArray<IPAddress>? NodePortIPs(NodeConfig config, ImmutableArray<IPAddress> nodeIPs, ImmutableArray<IPAddress>? hostAddresses, IpFamily family)
     {
-        if (config.NodePortAddresses.IsEmpty)
+        var ranges = config.NodePortAddresses.Where(c => c.Family == family).ToList();
+        if (ranges.Count == 0 || ranges.Any(c => c.PrefixLength == 0))
         {
             return null;
         }
 
-        var candidates = nodeIPs.Where(ip => ip.Family() == family).ToList();
-        if (config.LocalhostNodePorts && family == IpFamily.V4)
+        var candidates = (hostAddresses ?? nodeIPs).Where(ip => ip.Family() == family).ToList();
+        if (hostAddresses is null && config.LocalhostNodePorts && family == IpFamily.V4)
         {
             candidates.Add(IPAddress.Loopback);
         }
 
-        return [.. candidates.Where(ip => config.NodePortAddresses.Any(c => c.Contains(ip))).Distinct()];
+        var loopbackAllowed = config.LocalhostNodePorts && family == IpFamily.V4;
+        return [.. candidates.Where(ip => ranges.Any(c => c.Contains(ip)) && (loopbackAllowed || !IPAddress.IsLoopback(ip))).Distinct()];
     }
 }

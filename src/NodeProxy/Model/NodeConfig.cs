@@ -15,7 +15,7 @@ public sealed record NodeConfig(string NodeName)
 
     public bool MasqueradeAll { get; init; }
 
-    /// <summary>Node addresses NodePorts answer on; empty means every local address.</summary>
+    /// <summary>Node addresses NodePorts answer on; a family with no range here answers on every local address.</summary>
     public ImmutableArray<IpNet> NodePortAddresses { get; init; } = [];
 
     /// <summary>NodePorts on 127.0.0.1 (needs route_localnet, kube-proxy #90259); IPv4 only.</summary>

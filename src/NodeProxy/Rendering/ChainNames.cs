@@ -24,6 +24,9 @@ public static class ChainNames
     public const string Firewall = "NP-FIREWALL";
     public const string Localnet = "NP-LOCALNET";
 
+    /// <summary>Empty: the jump to it counts localhost NodePort connections (kube-proxy's nfacct counter).</summary>
+    public const string LocalhostNodePorts = "NP-LOCALHOST-NODEPORTS";
+
     /// <summary>Empty chain whose disappearance tells that someone flushed the tables.</summary>
     public const string Canary = "NP-CANARY";
 

@@ -208,6 +208,15 @@ public static class Renderer
 
     private static void AddPostrouting(NodeModel model, TableBuilder nat)
     {
+        if (model.LocalhostNodePorts)
+        {
+            // Only counts (kubeproxy_iptables_localhost_nodeports_accepted_packets_total): nat sees
+            // the first packet of each connection, and only NodePorts (and hostPorts) DNAT from 127.0.0.0/8.
+            nat.Declare(ChainNames.LocalhostNodePorts);
+            nat.Add(ChainNames.Postrouting, RuleBuilder.Commented("nodeproxy localhost nodeports accepted", new JumpTarget(ChainNames.LocalhostNodePorts))
+                .And(new ConntrackOriginalDestinationMatch(model.Family.Loopback())));
+        }
+
         var mark = model.MasqueradeMark;
         nat.Add(ChainNames.Postrouting, RuleBuilder.Commented("nodeproxy hairpin traffic", new JumpTarget(ChainNames.Hairpin))
             .And(new ConntrackStateMatch("DNAT")));

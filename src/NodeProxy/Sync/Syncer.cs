@@ -23,6 +23,9 @@ public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conn
 
     public SyncCounters Counters { get; } = new();
 
+    /// <summary>After each conntrack reconciliation of a family (kube-proxy's reconciler metrics).</summary>
+    public event Action<ConntrackReconciliation>? Reconciled;
+
     public async Task<SyncReport> SyncAsync(ModelResult model, bool full, CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
@@ -77,26 +80,53 @@ public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conn
         return true;
     }
 
+    /// <summary>
+    /// The hostPort and endpoint changes since the last sync (<see cref="StaleFlows"/>), and, at
+    /// start and whenever a UDP or SCTP service changed, whatever the conntrack table itself shows
+    /// stale (<see cref="ConntrackReconciler"/>): a flow made stale while the agent was down has no
+    /// previous model to be found by. At most one listing per protocol and one deletion batch,
+    /// whatever the number of flows.
+    /// </summary>
     private async Task<int> DeleteStaleFlowsAsync(NodeModel? before, NodeModel after, CancellationToken cancel)
     {
-        var deleted = 0;
-        foreach (var flow in StaleFlows.Compute(before, after))
+        IReadOnlyCollection<StaleFlow> flows = StaleFlows.Compute(before, after);
+        var reconcile = before is null || !ConnectionlessPorts(before).SequenceEqual(ConnectionlessPorts(after));
+        var clock = Stopwatch.StartNew();
+        try
         {
-            try
+            if (reconcile)
             {
-                var count = await conntrack.DeleteAsync(flow, cancel);
-                deleted += count;
-                log.LogDebug("conntrack: deleted {Count} entries of {Flow}", count, flow);
-            }
-            catch (Exception e) when (e is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-                // Rules are right; a stale flow only lingers until its timeout.
-                log.LogWarning("conntrack: could not delete {Flow}: {Error}", flow, e.Message);
-            }
-        }
+                var entries = new List<ConntrackEntry>();
+                foreach (var protocol in ConnectionlessPorts(after).Select(p => p.Protocol).Concat(flows.Select(f => f.Protocol)).Distinct())
+                {
+                    entries.AddRange(await conntrack.ListAsync(after.Family, protocol, cancel));
+                }
 
-        return deleted;
+                flows = ConntrackReconciler.Cover(after.Family, entries, flows.Concat(ConntrackReconciler.Stale(after, entries)));
+            }
+
+            var deleted = await conntrack.DeleteAllAsync(flows, cancel);
+            if (deleted > 0)
+            {
+                log.LogDebug("conntrack: deleted {Count} entries of {Flows}", deleted, string.Join("; ", flows));
+            }
+
+            if (reconcile)
+            {
+                Reconciled?.Invoke(new ConntrackReconciliation(after.Family, clock.Elapsed, deleted));
+            }
+
+            return deleted;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Rules are right; a stale flow only lingers until its timeout.
+            log.LogWarning("conntrack: could not delete the stale entries of {Count} flows: {Error}", flows.Count, e.Message);
+            return 0;
+        }
     }
+
+    private static IEnumerable<ServicePort> ConnectionlessPorts(NodeModel model) => model.Services.Where(p => p.Protocol != Protocol.Tcp);
 
     private static string Summary(SyncReport report)
     {

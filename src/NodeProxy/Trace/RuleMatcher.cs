@@ -48,6 +48,7 @@ internal sealed class RuleMatcher(Packet packet, TraceContext context, bool affi
         AddrTypeLocalMatch addrType => context.IsLocal(addrType.OfSource ? packet.Source : flow.Destination) != addrType.Negated,
         MarkMatch mark => ((flow.Mark & mark.Mark) == mark.Mark) != mark.Negated,
         ConntrackStateMatch conntrack => AnyStateHolds(conntrack.States, flow) != conntrack.Negated,
+        ConntrackOriginalDestinationMatch original => flow.Dnatted && original.OriginalDestination.Contains(packet.Destination),
 
         // The first packet finds a recent list empty unless the caller says the client is
         // already in it; then every list has it, so the first --update (affinity check) rule reached wins.

@@ -46,6 +46,16 @@ public sealed class CliTests
         Assert.DoesNotContain("10.96.0.88", result.StandardOutput, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task IPv4OnlyNodePortAddressesLeaveIPv6NodePortsOnEveryLocalAddress()
+    {
+        var result = await RunAsync(["render", .. Node1, "--ip-family", "6", "--nodeport-addresses", "192.168.77.0/24"]);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains(result.StandardOutput.Split('\n'), l =>
+            l.StartsWith("-A NP-SERVICES ", StringComparison.Ordinal) && l.Contains("-m addrtype --dst-type LOCAL", StringComparison.Ordinal) && l.EndsWith("-j NP-NODEPORTS", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("manifest path '/nonexistent' is neither a file nor a folder", "render", "--source", "/nonexistent", "--node-name", "n")]
     [InlineData("--cluster-cidr: '10.0.0.0/33' is not valid", "render", "--source", "/tmp", "--node-name", "n", "--cluster-cidr", "10.0.0.0/33")]

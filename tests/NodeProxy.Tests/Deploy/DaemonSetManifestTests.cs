@@ -107,6 +107,16 @@ public sealed partial class DaemonSetManifestTests
     }
 
     [Fact]
+    public void TheConfigMapsCommentedLocalhostNodePortsKeyTurnsTheFlagOn()
+    {
+        var env = Assert.Single(Agent.Env, e => e.Name == "NODEPROXY_LOCALHOST_NODEPORTS");
+        Assert.Equal(("localhost-nodeports", true), (env.ValueFrom.ConfigMapKeyRef.Key, env.ValueFrom.ConfigMapKeyRef.Optional == true));
+        var configMap = File.ReadAllText(Path.Combine(DeployFiles.DaemonSetDir, "configmap.yaml"));
+        Assert.Contains("  # localhost-nodeports: \"true\"\n", configMap, StringComparison.Ordinal);
+        Assert.True(TestPipeline.ParseFlags("--node-name n --localhost-nodeports true").LocalhostNodePorts);
+    }
+
+    [Fact]
     public void RequestsResources()
     {
         Assert.True(Agent.Resources.Requests.ContainsKey("cpu"));

@@ -92,6 +92,30 @@ public sealed class ChangeTests(ITestOutputHelper output)
     [Theory]
     [InlineData("nft")]
     [InlineData("legacy")]
+    public async Task AUdpFlowMadeStaleWhileTheAgentWasDownMovesToALiveEndpointAfterTheRestart(string backend)
+    {
+        await using var cluster = await CreateAsync(backend, output);
+        cluster.Manifests.Service("dns", "10.96.0.53", 53, protocol: "UDP").Endpoints("dns", "UDP", "10.244.2.10");
+        await cluster.StartAgentAsync();
+        using var client = cluster.Lab.Pod("nginx-test").OpenUdp(At("10.96.0.53", 53), 40054);
+        Assert.Equal(Remote, (await client.AskAsync(TimeSpan.FromMilliseconds(500))).Pod);
+
+        // The endpoint is replaced while no agent runs; the old one keeps answering its flow.
+        Assert.Equal(0, await cluster.Agent.StopAsync());
+        cluster.Manifests.Endpoints("dns", "UDP", "10.244.3.10");
+        Assert.Equal(Remote, (await client.AskAsync(TimeSpan.FromMilliseconds(500))).Pod);
+        await cluster.StartAgentAsync();
+
+        var replies = await ManyAsync(5, () => client.AskAsync(TimeSpan.FromMilliseconds(500)));
+        Assert.All(replies, r => Assert.Equal(Third, r.Pod));
+        var metrics = (await cluster.Node1.ExecAsync("curl", "-s", "http://127.0.0.1:10249/metrics")).Split('\n');
+        Assert.Contains("kubeproxy_conntrack_reconciler_deleted_entries_total{ip_family=\"IPv4\"} 1", metrics);
+        Assert.Contains(metrics, l => l.StartsWith("kubeproxy_conntrack_reconciler_sync_duration_seconds_count{ip_family=\"IPv4\"} ", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("nft")]
+    [InlineData("legacy")]
     public async Task RestartingTheAgentLosesNoConnection(string backend)
     {
         await using var cluster = await CreateAsync(backend, output);

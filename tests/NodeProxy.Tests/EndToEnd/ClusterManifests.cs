@@ -50,6 +50,16 @@ internal sealed class ClusterManifests(string folder)
         });
     }
 
+    /// <summary>An eTP=Local LoadBalancer Service: load balancers probe its health check node port.</summary>
+    public ClusterManifests LocalLoadBalancer(string name, string clusterIP, int port, int nodePort, int healthCheckNodePort)
+    {
+        Service(name, clusterIP, port, nodePort: nodePort, localPolicy: true);
+        var service = (V1Service)objects[$"Service/{name}"];
+        service.Spec.Type = "LoadBalancer";
+        service.Spec.HealthCheckNodePort = healthCheckNodePort;
+        return this;
+    }
+
     /// <summary>The service's EndpointSlice: ready endpoints on port 80, each on the node its address says.</summary>
     public ClusterManifests Endpoints(string service, string protocol, params string[] addresses)
     {
