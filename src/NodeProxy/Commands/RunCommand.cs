@@ -43,6 +43,7 @@ internal static class RunCommand
         {
             using var logs = Logs.Create(result.GetValue(verbose), result.GetValue(logFormat)!);
             var log = logs.CreateLogger("nodeproxy");
+            var openFiles = Http.OpenFiles.RaiseSoftToHard();
             var config = node.ToConfig(result);
             using var stop = new StopSignals(cancel);
             var changes = new ChangeTracker(TimeProvider.System);
@@ -113,8 +114,8 @@ internal static class RunCommand
                 FullSyncPeriod = result.GetValue(fullSyncPeriod),
             }, TimeProvider.System, log);
             using var observability = new Observability(
-                new ObservabilitySettings(config.NodeName, result.GetValue(metricsAddress)!, result.GetValue(healthAddress)!, result.GetValue(syncPeriod)),
-                loop, syncer, changes, feed, informerStats, log, stop.Token);
+                new ObservabilitySettings(config.NodeName, result.GetValue(metricsAddress)!, result.GetValue(healthAddress)!, result.GetValue(syncPeriod), openFiles),
+                loop, syncer, changes, feed, informerStats, logs, log);
             changes.Dirty += loop.Trigger;
             using var watcher = source is null ? null : new ManifestWatcher(source, () => changes.Changed(null));
             try

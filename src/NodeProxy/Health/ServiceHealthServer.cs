@@ -1,110 +1,88 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using NodeProxy.Http;
 
 namespace NodeProxy.Health;
 
 /// <summary>
 /// The per-service health check node ports of eTP=Local LoadBalancer Services, opened and closed
 /// as Services come and go, answering as kube-proxy does: 200 with local ready endpoints and a
-/// healthy proxy, else 503; the count in the body and in X-Load-Balancing-Endpoint-Weight.
+/// healthy proxy, else 503; the count in the body and in X-Load-Balancing-Endpoint-Weight. All
+/// ports are one listener of the agent's HTTP server, under one connection cap.
 /// </summary>
-public sealed class ServiceHealthServer(ProxyHealth proxy, ILogger log) : IDisposable
+internal sealed class ServiceHealthServer(ProxyHealth proxy, ILogger log)
 {
-    private readonly ConcurrentDictionary<int, (HttpListener Listener, ServiceHealthCheck Check)> servers = new();
+    private readonly ConcurrentDictionary<int, ServiceHealthCheck> checks = new();
+    private SocketGroup? sockets;
 
-    public IReadOnlyCollection<int> Ports => [.. servers.Keys];
+    public IReadOnlyCollection<int> Ports => [.. checks.Keys];
 
-    public void Sync(IEnumerable<ServiceHealthCheck> checks)
+    /// <summary>Where the ports are opened; until then Sync only remembers what is wanted.</summary>
+    public void Attach(SocketGroup group) => sockets = group;
+
+    public void Sync(IEnumerable<ServiceHealthCheck> wantedChecks)
     {
-        var wanted = checks.GroupBy(c => c.Port).ToDictionary(g => g.Key, g => g.First());
-        foreach (var port in servers.Keys.Where(p => !wanted.ContainsKey(p)).ToList())
+        var wanted = wantedChecks.GroupBy(c => c.Port).ToDictionary(g => g.Key, g => g.First());
+        foreach (var port in checks.Keys.Where(p => !wanted.ContainsKey(p)).ToList())
         {
-            if (servers.TryRemove(port, out var gone))
+            if (checks.TryRemove(port, out _))
             {
-                gone.Listener.Close();
+                sockets?.Unbind(Address(port));
             }
         }
 
         foreach (var (port, check) in wanted)
         {
-            if (servers.TryGetValue(port, out var running))
+            if (checks.ContainsKey(port))
             {
-                servers[port] = (running.Listener, check);
+                checks[port] = check;
                 continue;
             }
 
-            var listener = new HttpListener();
-            listener.Prefixes.Add($"http://+:{port}/");
             try
             {
-                listener.Start();
+                sockets?.Bind(Address(port));
             }
-            catch (HttpListenerException e)
+            catch (SocketException e)
             {
                 log.LogWarning("health check node port {Port} of {Namespace}/{Name} cannot be opened: {Error}", port, check.Namespace, check.Name, e.Message);
                 continue;
             }
 
-            servers[port] = (listener, check);
-            _ = Task.Run(() => ServeAsync(port, listener));
+            checks[port] = check;
         }
     }
 
-    public void Dispose()
+    public async Task AnswerAsync(HttpContext context)
     {
-        foreach (var (listener, _) in servers.Values)
+        if (!checks.TryGetValue(context.Connection.LocalPort, out var check))
         {
-            listener.Close();
+            // The port closed while this connection was open.
+            context.Abort();
+            return;
         }
+
+        var proxyHealthy = proxy.Check(withNode: false).Healthy;
+        var body = new JsonObject
+        {
+            ["service"] = new JsonObject { ["namespace"] = check.Namespace, ["name"] = check.Name },
+            ["localEndpoints"] = check.LocalEndpoints,
+            ["serviceProxyHealthy"] = proxyHealthy,
+        };
+        var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+        context.Response.StatusCode = check.LocalEndpoints > 0 && proxyHealthy ? 200 : 503;
+        context.Response.ContentType = "application/json";
+        context.Response.Headers["X-Content-Type-Options"] = "nosniff";
+        context.Response.Headers["X-Load-Balancing-Endpoint-Weight"] = check.LocalEndpoints.ToString(CultureInfo.InvariantCulture);
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
     }
 
-    private async Task ServeAsync(int port, HttpListener listener)
-    {
-        while (listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            if (!servers.TryGetValue(port, out var entry))
-            {
-                context.Response.Abort();
-                continue;
-            }
-
-            var check = entry.Check;
-            var proxyHealthy = proxy.Check(withNode: false).Healthy;
-            var body = new JsonObject
-            {
-                ["service"] = new JsonObject { ["namespace"] = check.Namespace, ["name"] = check.Name },
-                ["localEndpoints"] = check.LocalEndpoints,
-                ["serviceProxyHealthy"] = proxyHealthy,
-            };
-            var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
-            try
-            {
-                context.Response.StatusCode = check.LocalEndpoints > 0 && proxyHealthy ? 200 : 503;
-                context.Response.ContentType = "application/json";
-                context.Response.Headers["X-Content-Type-Options"] = "nosniff";
-                context.Response.Headers["X-Load-Balancing-Endpoint-Weight"] = check.LocalEndpoints.ToString(CultureInfo.InvariantCulture);
-                context.Response.ContentLength64 = bytes.Length;
-                await context.Response.OutputStream.WriteAsync(bytes);
-                context.Response.Close();
-            }
-            catch (Exception e) when (e is HttpListenerException or IOException)
-            {
-                log.LogDebug("health check node port {Port}: {Error}", port, e.Message);
-            }
-        }
-    }
+    private static IPEndPoint Address(int port) => new(IPAddress.Any, port);
 }
