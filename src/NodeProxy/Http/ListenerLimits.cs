@@ -20,8 +20,11 @@ internal sealed record ListenerLimits
     /// <summary>A connection that has not sent a whole request head within this is closed.</summary>
     public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>An idle connection, before its first request or between two, is closed after this.</summary>
-    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// An idle connection, before its first request or between two, is closed after this. Probes
+    /// send their request at once; a scraper every 15 s or more would reconnect anyway.
+    /// </summary>
+    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(5);
 
     public int MaxHeaderBytes { get; init; } = 16 * 1024;
 

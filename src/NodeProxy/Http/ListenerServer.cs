@@ -22,12 +22,13 @@ internal sealed class ListenerServer(ListenerLimits limits, ILoggerFactory logs,
         new SocketConnectionFactoryOptions { MaxReadBufferSize = limits.MaxBufferBytes, MaxWriteBufferSize = 64 * 1024 },
         logs.CreateLogger("nodeproxy.listeners"));
 
+    private readonly FloodAftermath aftermath = new(logs.CreateLogger("nodeproxy"), time);
     private KestrelServer? server;
 
     /// <summary>A listener with its own connection cap; bind its sockets before or after Start.</summary>
     public SocketGroup Add(string name, int capacity, Func<HttpContext, Task> handle)
     {
-        var group = new SocketGroup(name, new ConnectionBudget(name, capacity), new RequestHandler(name, handle), connections, logs.CreateLogger("nodeproxy"), time);
+        var group = new SocketGroup(name, new ConnectionBudget(name, capacity), new RequestHandler(name, handle), connections, aftermath, logs.CreateLogger("nodeproxy"), time);
         groups.Add(name, group);
         return group;
     }
@@ -51,7 +52,7 @@ internal sealed class ListenerServer(ListenerLimits limits, ILoggerFactory logs,
 
         server = new KestrelServer(Options.Create(options), new GroupTransport(groups), logs);
         // Binding a group only hands Kestrel the listener object: nothing here waits on I/O.
-        server.StartAsync(new Dispatch(), CancellationToken.None).GetAwaiter().GetResult();
+        server.StartAsync(new Dispatch(aftermath), CancellationToken.None).GetAwaiter().GetResult();
     }
 
     public async ValueTask DisposeAsync()
@@ -69,15 +70,17 @@ internal sealed class ListenerServer(ListenerLimits limits, ILoggerFactory logs,
         }
 
         connections.Dispose();
+        aftermath.Dispose();
     }
 
     /// <summary>Hands each request to the handler of the listener its connection came from.</summary>
-    private sealed class Dispatch : IHttpApplication<HttpContext>
+    private sealed class Dispatch(FloodAftermath aftermath) : IHttpApplication<HttpContext>
     {
         public HttpContext CreateContext(IFeatureCollection contextFeatures) => new DefaultHttpContext(contextFeatures);
 
         public Task ProcessRequestAsync(HttpContext context)
         {
+            aftermath.Arrived();
             if (context.Features.Get<RequestHandler>() is { } handler)
             {
                 return handler.Handle(context);

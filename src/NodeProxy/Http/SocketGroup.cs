@@ -13,7 +13,7 @@ namespace NodeProxy.Http;
 /// budget. Each socket has its own accept loop, which backs off when accept() fails for want of
 /// descriptors instead of spinning.
 /// </summary>
-internal sealed class SocketGroup(string name, ConnectionBudget budget, RequestHandler handler, SocketConnectionContextFactory connections, ILogger log, TimeProvider time)
+internal sealed class SocketGroup(string name, ConnectionBudget budget, RequestHandler handler, SocketConnectionContextFactory connections, FloodAftermath aftermath, ILogger log, TimeProvider time)
     : IConnectionListener
 {
     private readonly Channel<ConnectionContext> accepted = Channel.CreateBounded<ConnectionContext>(16);
@@ -173,6 +173,7 @@ internal sealed class SocketGroup(string name, ConnectionBudget budget, RequestH
 
     private async Task HandOverAsync(Socket socket)
     {
+        aftermath.Arrived();
         socket.NoDelay = true;
         var connection = new TrackedConnection(connections.Create(socket), budget, handler);
         if (budget.Admit(connection) is { } evicted)
