@@ -14,8 +14,9 @@ COPY src/NodeProxy/ src/NodeProxy/
 RUN dotnet publish src/NodeProxy -c Release -o /app -p:UseAppHost=false
 
 # .NET 10's runtime images are Ubuntu 24.04, which packages the tools under the names the agent
-# runs: iptables-nft-restore, iptables-legacy-save, ip6tables-..., and conntrack.
-FROM mcr.microsoft.com/dotnet/runtime:10.0
+# runs: iptables-nft-restore, iptables-legacy-save, ip6tables-..., and conntrack. The ASP.NET Core
+# one, because the agent serves health and metrics with Kestrel.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
 RUN apt-get update \
     && apt-get install -y --no-install-recommends iptables conntrack \
     && rm -rf /var/lib/apt/lists/*

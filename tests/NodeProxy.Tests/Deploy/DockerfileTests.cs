@@ -9,13 +9,14 @@ public sealed partial class DockerfileTests
     private readonly string[] lines = [.. File.ReadAllLines(DeployFiles.Dockerfile).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))];
 
     [Fact]
-    public void BuildsOnTheSdkAndRunsOnTheRuntime()
+    public void BuildsOnTheSdkAndRunsOnTheAspNetCoreRuntime()
     {
         var from = lines.Where(l => l.StartsWith("FROM ", StringComparison.Ordinal)).ToList();
 
         Assert.Equal(2, from.Count);
         Assert.Contains("mcr.microsoft.com/dotnet/sdk:10.0", from[0]);
-        Assert.Contains("mcr.microsoft.com/dotnet/runtime:10.0", from[1]);
+        // The agent's listeners are Kestrel: the plain runtime image lacks ASP.NET Core's framework.
+        Assert.Contains("mcr.microsoft.com/dotnet/aspnet:10.0", from[1]);
     }
 
     [Fact]
