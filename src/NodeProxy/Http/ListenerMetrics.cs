@@ -12,5 +12,5 @@ internal static class ListenerMetrics
         "nodeproxy_listener_connections_evicted_total", "Oldest connections closed to make room for a new one at the listener's cap", ["listener"]);
 
     public static readonly Counter AcceptErrors = Prometheus.Metrics.CreateCounter(
-        "nodeproxy_listener_accept_errors_total", "accept() failures that made a listener wait (EMFILE and the like)", ["listener", "error"]);
+        "nodeproxy_listener_accept_errors_total", "accept() failures: EMFILE and the like, after which the listener waits, and connections lost in the backlog", ["listener", "error"]);
 }

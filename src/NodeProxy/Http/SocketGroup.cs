@@ -137,10 +137,10 @@ internal sealed class SocketGroup(string name, ConnectionBudget budget, RequestH
             }
             catch (SocketException e)
             {
+                ListenerMetrics.AcceptErrors.WithLabels(name, e.SocketErrorCode.ToString()).Inc();
                 var wait = backoff.Failed(e.SocketErrorCode);
                 if (wait > TimeSpan.Zero)
                 {
-                    ListenerMetrics.AcceptErrors.WithLabels(name, e.SocketErrorCode.ToString()).Inc();
                     if (!failing)
                     {
                         failing = true;

@@ -226,7 +226,7 @@ public sealed class ListenerAbuseTests(ListenerAbuseTests.Agent fixture, ITestOu
             output.WriteLine($"open-files limit squeezed to {squeezed} with 200 connections waiting: agent used {cpu.TotalMilliseconds:0} ms of CPU in {clock.Elapsed.TotalSeconds:0.0} s ({share:P0} of a core)");
 
             Assert.True(agent.Running, "the agent exited");
-            Assert.InRange(share, 0, 0.3);
+            Assert.InRange(share, 0, 0.1);
         }
         finally
         {
@@ -242,6 +242,8 @@ public sealed class ListenerAbuseTests(ListenerAbuseTests.Agent fixture, ITestOu
         var errors = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("nodeproxy_listener_accept_errors_total{listener=\"health\"", StringComparison.Ordinal));
         output.WriteLine($"limit restored: /healthz 200 again after {recovered.TotalSeconds:0.0} s; {errors}");
         Assert.NotNull(errors);
+        // Backing off from 10 ms to 1 s, a few seconds hold a dozen attempts; a spinning loop makes thousands.
+        Assert.InRange(double.Parse(errors.Split(' ')[^1], CultureInfo.InvariantCulture), 1, 30);
         Assert.True(agent.Running, "the agent exited");
     }
 
