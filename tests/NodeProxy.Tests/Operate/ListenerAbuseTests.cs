@@ -17,8 +17,12 @@ namespace NodeProxy.Tests.Operate;
 /// failing for want of descriptors. The agent must stay up, /healthz must answer (or be back
 /// within seconds), and its memory must come back near where it was. Every figure is printed.
 /// </summary>
+[Collection(Alone)]
 public sealed class ListenerAbuseTests(ListenerAbuseTests.Agent fixture, ITestOutputHelper output) : IClassFixture<ListenerAbuseTests.Agent>
 {
+    /// <summary>A flood takes the machine's CPU: it runs after the other tests, whose latencies it would spoil.</summary>
+    public const string Alone = "listener floods, alone";
+
     private static readonly ListenerLimits Limits = new();
 
     private AbusedAgent agent => fixture.Running;
@@ -412,3 +416,6 @@ public sealed class ListenerAbuseTests(ListenerAbuseTests.Agent fixture, ITestOu
         }
     }
 }
+
+[CollectionDefinition(ListenerAbuseTests.Alone, DisableParallelization = true)]
+public sealed class ListenerFloodsAlone;
