@@ -12,9 +12,16 @@ namespace NodeProxy.Lab;
 /// </summary>
 public static class NamespaceSockets
 {
-    public static Socket Create(string netns, Func<Socket> make)
+    public static Socket Create(string netns, Func<Socket> make) => Run(netns, make);
+
+    /// <summary>Many sockets from one visit to the namespace: one thread, not one per socket.</summary>
+    public static IReadOnlyList<Socket> CreateMany(string netns, int count, Func<int, Socket> make) =>
+        Run<IReadOnlyList<Socket>>(netns, () => [.. Enumerable.Range(0, count).Select(make)]);
+
+    private static T Run<T>(string netns, Func<T> make)
+        where T : class
     {
-        Socket? made = null;
+        T? made = null;
         ExceptionDispatchInfo? failure = null;
         var thread = new Thread(() =>
         {

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Logging;
 using NodeProxy.Apply;
 using NodeProxy.Health;
+using NodeProxy.Http;
 using NodeProxy.Metrics;
 using NodeProxy.Sources.Kubernetes;
 using NodeProxy.Sync;
-using Prometheus;
 
 namespace NodeProxy.Commands;
 
@@ -14,11 +14,10 @@ namespace NodeProxy.Commands;
 /// </summary>
 internal sealed class Observability : IDisposable
 {
-    private readonly MetricServer metricServer;
-    private readonly HealthServer healthServer;
+    private readonly ListenerServer listeners;
     private readonly ServiceHealthServer serviceHealth;
 
-    public Observability(ObservabilitySettings settings, SyncLoop loop, Syncer syncer, IReadOnlyList<Apply.IptablesTool> tables, ChangeTracker changes, ModelFeed feed, IReadOnlyList<IInformerStats> informers, PartsHealth parts, ILogger log, CancellationToken cancel)
+    public Observability(ObservabilitySettings settings, SyncLoop loop, Syncer syncer, IReadOnlyList<Apply.IptablesTool> tables, ChangeTracker changes, ModelFeed feed, IReadOnlyList<IInformerStats> informers, PartsHealth parts, ILoggerFactory logs, ILogger log, CancellationToken cancel)
     {
         var recorder = new MetricsRecorder(new ProxyMetrics());
         recorder.Attach(syncer.Counters, changes, informers);
@@ -62,30 +61,29 @@ internal sealed class Observability : IDisposable
             }
         };
 
-        BindAddress.TryParse(settings.MetricsAddress, out var host, out var port);
-        metricServer = new MetricServer(host is "0.0.0.0" or "::" ? "+" : host, port);
-        healthServer = new HealthServer(settings.HealthAddress, health, log);
+        var limits = ListenerLimits.For(settings.OpenFiles);
+        listeners = new ListenerServer(limits, logs, TimeProvider.System);
+        var healthListener = listeners.Add("health", limits.HealthConnections, new HealthServer(health).AnswerAsync);
+        var metricsListener = listeners.Add("metrics", limits.MetricsConnections, MetricsEndpoint.AnswerAsync);
+        serviceHealth.Attach(listeners.Add("healthcheck-nodeports", limits.HealthCheckConnections, serviceHealth.AnswerAsync));
+        listeners.Start();
         try
         {
-            metricServer.Start();
-            parts.Watch("the health server", healthServer.Start(cancel), cancel);
+            metricsListener.Bind(BindAddress.Parse(settings.MetricsAddress));
+            parts.Watch("the health server", healthListener.Bind(BindAddress.Parse(settings.HealthAddress)), cancel);
         }
-        catch (System.Net.HttpListenerException e)
+        catch (System.Net.Sockets.SocketException e)
         {
             // Forwarding matters more than being watched: the agent runs on, and says so.
             log.LogError("cannot serve metrics or health ({Error}); syncing goes on without them", e.Message);
             return;
         }
 
-        log.LogInformation("metrics on http://{Metrics}/metrics, health on http://{Health}/healthz", settings.MetricsAddress, settings.HealthAddress);
+        log.LogInformation("metrics on http://{Metrics}/metrics, health on http://{Health}/healthz (connections at most: health {HealthCap}, metrics {MetricsCap}, health check node ports {ChecksCap}; open files {Limit})",
+            settings.MetricsAddress, settings.HealthAddress, limits.HealthConnections, limits.MetricsConnections, limits.HealthCheckConnections, settings.OpenFiles);
     }
 
-    public void Dispose()
-    {
-        metricServer.Dispose();
-        healthServer.Dispose();
-        serviceHealth.Dispose();
-    }
+    public void Dispose() => listeners.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>kube-proxy's rule: the Node exists, is not being deleted, and the autoscaler is not removing it.</summary>
     private static bool NodeIsEligible(ModelFeed feed, string nodeName)
@@ -101,7 +99,7 @@ internal sealed class Observability : IDisposable
 }
 
 /// <param name="ApiStaleAfter">How long a watched resource may be out of step with the API server before /healthz fails.</param>
-internal sealed record ObservabilitySettings(string NodeName, string MetricsAddress, string HealthAddress, TimeSpan SyncPeriod, TimeSpan ApiStaleAfter)
+internal sealed record ObservabilitySettings(string NodeName, string MetricsAddress, string HealthAddress, TimeSpan SyncPeriod, TimeSpan ApiStaleAfter, long OpenFiles)
 {
     public CommandDeadlines Deadlines { get; init; } = CommandDeadlines.Default;
 }

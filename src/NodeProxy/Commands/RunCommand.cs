@@ -45,6 +45,7 @@ internal static class RunCommand
         {
             using var logs = Logs.Create(result.GetValue(verbose), result.GetValue(logFormat)!);
             var log = logs.CreateLogger("nodeproxy");
+            var openFiles = Http.OpenFiles.RaiseSoftToHard();
             var config = node.ToConfig(result);
             using var stop = new StopSignals(cancel);
             var changes = new ChangeTracker(TimeProvider.System);
@@ -143,8 +144,8 @@ internal static class RunCommand
                 FullSyncPeriod = result.GetValue(fullSyncPeriod),
             }, TimeProvider.System, log);
             using var observability = new Observability(
-                new ObservabilitySettings(config.NodeName, result.GetValue(metricsAddress)!, result.GetValue(healthAddress)!, result.GetValue(syncPeriod), result.GetValue(apiStaleAfter)) { Deadlines = deadlines },
-                loop, syncer, families, changes, feed, informerStats, parts, log, stop.Token);
+                new ObservabilitySettings(config.NodeName, result.GetValue(metricsAddress)!, result.GetValue(healthAddress)!, result.GetValue(syncPeriod), result.GetValue(apiStaleAfter), openFiles) { Deadlines = deadlines },
+                loop, syncer, families, changes, feed, informerStats, parts, logs, log, stop.Token);
             changes.Dirty += loop.Trigger;
             using var watcher = source is null ? null : new ManifestWatcher(source, () => changes.Changed(null));
             var syncing = loop.RunAsync(stop.Token);

@@ -3,7 +3,7 @@ using System.Net;
 
 namespace NodeProxy.Health;
 
-/// <summary>"HOST:PORT" flags as kube-proxy spells them, as HttpListener prefixes.</summary>
+/// <summary>"HOST:PORT" flags as kube-proxy spells them.</summary>
 public static class BindAddress
 {
     public static bool TryParse(string text, out string host, out int port)
@@ -20,9 +20,12 @@ public static class BindAddress
         return IPAddress.TryParse(host, out _);
     }
 
-    /// <summary>0.0.0.0 and :: mean every address, which HttpListener spells "+".</summary>
-    public static string Prefix(string text) =>
+    /// <summary>
+    /// The socket address to listen on. "::" is every address of both families, as Go's listener
+    /// (kube-proxy's) takes it; "0.0.0.0" every IPv4 address.
+    /// </summary>
+    public static IPEndPoint Parse(string text) =>
         TryParse(text, out var host, out var port)
-            ? $"http://{(host is "0.0.0.0" or "::" ? "+" : host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}/"
+            ? new IPEndPoint(IPAddress.Parse(host), port)
             : throw new ArgumentException($"'{text}' is not HOST:PORT");
 }

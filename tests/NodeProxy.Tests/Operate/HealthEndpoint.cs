@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using NodeProxy.Health;
+using NodeProxy.Http;
 
 namespace NodeProxy.Tests.Operate;
 
@@ -9,7 +10,7 @@ namespace NodeProxy.Tests.Operate;
 internal sealed class HealthEndpoint : IDisposable
 {
     private readonly HttpClient client = new() { Timeout = TimeSpan.FromSeconds(5) };
-    private readonly HealthServer server;
+    private readonly ListenerServer server;
     private readonly string address;
 
     public HealthEndpoint(ProxyHealth health, PartsHealth parts, CancellationToken cancel)
@@ -20,8 +21,11 @@ internal sealed class HealthEndpoint : IDisposable
             address = $"127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}";
         }
 
-        server = new HealthServer(address, health, NullLogger.Instance);
-        parts.Watch("the health server", server.Start(cancel), cancel);
+        var limits = ListenerLimits.For(1024);
+        server = new ListenerServer(limits, NullLoggerFactory.Instance, TimeProvider.System);
+        var listener = server.Add("health", limits.HealthConnections, new HealthServer(health).AnswerAsync);
+        server.Start();
+        parts.Watch("the health server", listener.Bind(IPEndPoint.Parse(address)), cancel);
     }
 
     public async Task<(int Code, string Body)> GetAsync(string path)
@@ -51,7 +55,7 @@ internal sealed class HealthEndpoint : IDisposable
 
     public void Dispose()
     {
-        server.Dispose();
+        server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         client.Dispose();
     }
 }
