@@ -34,7 +34,7 @@ public static class LiveRuleParser
                 case "!":
                     negated = true;
                     continue;
-                case "-s" or "-d" when IpNet.TryParse(argument, out var net) && net.Family == family:
+                case "-s" or "-d" when Net(argument) is { } net && net.Family == family:
                     if (token == "-s")
                     {
                         (source, sourceNegated) = (net, negated);
@@ -83,6 +83,21 @@ public static class LiveRuleParser
             DestinationNegated = destinationNegated,
             Matches = matches.ToImmutable(),
         };
+    }
+
+    // iptables-save prints a prefix as "/24" and any other mask as an address ("0.0.0.5/0.0.0.255").
+    private static IpNet? Net(string text)
+    {
+        if (IpNet.TryParse(text, out var net))
+        {
+            return net;
+        }
+
+        var parts = text.Split('/');
+        return parts.Length == 2 && IpText.TryParseAddress(parts[0], out var address) && IpText.TryParseAddress(parts[1], out var mask)
+            && address.Family() == mask.Family()
+            ? IpNet.WithMask(address, mask)
+            : null;
     }
 
     private static int NextTopLevel(List<string> tokens, int from)
