@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using NodeProxy.Lab;
 using Xunit;
 using Xunit.Abstractions;
@@ -45,6 +47,16 @@ public sealed class LiveTraceTests(ITestOutputHelper output)
         await DeliveredAsync(cluster, Client, Node, 30000, 20, () => client.TcpRequestAsync(At(Node, 30000)), masqueraded: true);
         await DeliveredAsync(cluster, Client, Node, 8081, 5, () => client.TcpRequestAsync(At(Node, 8081)), masqueraded: false);
         await DeliveredAsync(cluster, Client, Node, 30060, 10, () => client.TcpRequestAsync(At(Node, 30060)), masqueraded: false);
+
+        // explain, on the same node: the remote endpoint is not for Local-policy traffic, the
+        // kernel holds the rules, and the local DNAT counted the connections just sent.
+        var (code, explained) = await lab.RunAgentOnceAsync(cluster.Node1,
+            ["explain", "default/local", "--source", cluster.Manifests.Folder, "--node-name", "node-1", "--cluster-cidr", "10.244.0.0/16", "--iptables-backend", backend]);
+        output.WriteLine(explained);
+        Assert.Equal(0, code);
+        Assert.Matches(@"10\.244\.2\.10:80 +node-2 +ready +used for cluster traffic; not for Local-policy traffic: on node-2, not node-1", explained);
+        Assert.Contains("the kernel holds every one of these rules", explained, StringComparison.Ordinal);
+        Assert.True(Regex.Matches(explained, @"\[(\d+) pkts\] .*DNAT --to-destination 10\.244\.1\.10:80").Max(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)) >= 10, explained);
 
         // No endpoints: refused, by the rule the trace names.
         var empty = await TraceAsync(cluster, Pod, "10.96.0.50", 80);
