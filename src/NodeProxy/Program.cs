@@ -7,6 +7,7 @@ var root = new RootCommand("NodeProxy: a kube-proxy replacement that programs ip
     CleanupCommand.Create(),
     RenderCommand.Create(),
     TraceCommand.Create(),
+    ExplainCommand.Create(),
 };
 foreach (var command in root.Subcommands)
 {

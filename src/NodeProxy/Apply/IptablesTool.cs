@@ -31,9 +31,14 @@ public sealed class IptablesTool(IpFamily family, IptablesBackend backend, IRead
 
     public const int DefaultNftStagingLimit = 50;
 
-    public async Task<string> SaveAsync(CancellationToken cancel = default)
+    public Task<string> SaveAsync(CancellationToken cancel = default) => SaveAsync([], cancel);
+
+    /// <summary>Every table with each rule's and policy's packet and byte counters ("-c"), for `trace --live`.</summary>
+    public Task<string> SaveWithCountersAsync(CancellationToken cancel = default) => SaveAsync(["-c"], cancel);
+
+    private async Task<string> SaveAsync(string[] args, CancellationToken cancel)
     {
-        var result = await RunAsync(Command("save", []), "save", "", cancel);
+        var result = await RunAsync(Command("save", args), "save", "", cancel);
         return result.ExitCode == 0
             ? result.StandardOutput
             : throw new IptablesException($"{Name("save")} failed ({result.ExitCode}): {result.StandardError.Trim()}", "");

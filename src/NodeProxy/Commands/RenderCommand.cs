@@ -10,7 +10,8 @@ internal static class RenderCommand
 {
     public static Command Create()
     {
-        var node = new NodeOptions();
+        var node = new NodeOptions(sourceRequired: false);
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Read the cluster from this API server's kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)" };
         var family = new Option<int?>("--ip-family")
         {
             Description = "4 or 6: print only that family's batch (default: IPv4, and IPv6 too when it has services)",
@@ -22,12 +23,13 @@ internal static class RenderCommand
                 r.AddError("--ip-family must be 4 or 6");
             }
         });
-        var command = new Command("render", "Print the iptables-restore batch for this node, from manifests");
+        var command = new Command("render", "Print the iptables-restore batch for this node, from manifests or the API");
         node.AddTo(command);
         command.Options.Add(family);
+        command.Options.Add(kubeconfig);
         command.SetAction(result => UserErrors.Guard(() =>
         {
-            var pipeline = OfflinePipeline.Run(result.GetValue(node.Source)!, node.ToConfig(result), Console.Error);
+            var pipeline = OfflinePipeline.RunAsync(result.GetValue(node.Source), result.GetValue(kubeconfig), node.ToConfig(result), Console.Error).GetAwaiter().GetResult();
             var families = result.GetValue(family) is { } f
                 ? [(IpFamily)f]
                 : pipeline.Model.V6.Services.Length + pipeline.Model.V6.HostPorts.Length > 0 ? new[] { IpFamily.V4, IpFamily.V6 } : [IpFamily.V4];

@@ -19,7 +19,18 @@ internal sealed record Flow(
     public static Flow Start(Packet packet) =>
         new(1.0, packet.Destination, packet.DestinationPort, 0, false, false, []);
 
+    /// <summary>The interface the packet came in on ("lo" once a local packet loops back), when known.</summary>
+    public string? InInterface { get; init; }
+
+    /// <summary>The interface the routing decision sends it out of, when known.</summary>
+    public string? OutInterface { get; init; }
+
+    /// <summary>What this branch assumed about rules whose matches the tracer cannot decide.</summary>
+    public ImmutableList<string> Assumptions { get; init; } = [];
+
     public Flow Record(TraceStep step) => this with { Steps = Steps.Add(step) };
+
+    public Flow Assume(string assumption) => this with { Assumptions = Assumptions.Add(assumption) };
 
     public TraceOutcome ToOutcome(Verdict? final) => new(
         Probability,
@@ -27,5 +38,8 @@ internal sealed record Flow(
         Dnatted ? Destination : null,
         Dnatted ? DestinationPort : null,
         Masqueraded,
-        [.. Steps]);
+        [.. Steps])
+    {
+        Assumptions = [.. Assumptions],
+    };
 }

@@ -1,17 +1,21 @@
 using System.Net;
 using NodeProxy.Net;
 using NodeProxy.RuleSets;
+using NodeProxy.Trace.Live;
 
 namespace NodeProxy.Trace;
 
 /// <summary>
 /// Decides whether a rule matches the first packet of a new connection. Only statistic matches
 /// are uncertain, so the answer is a probability: 0 (no), 1 (yes) or in between (a branch).
+/// Rules read from a live node may hold matches no one can decide here; those are named in
+/// <c>undecided</c> when everything else holds, and the walker follows both answers.
 /// </summary>
 internal sealed class RuleMatcher(Packet packet, TraceContext context, bool affinityRecorded)
 {
-    public double Chance(Rule rule, Flow flow)
+    public double Chance(Rule rule, Flow flow, out string? undecided)
     {
+        undecided = null;
         if (!AddressHolds(rule.Source, rule.SourceNegated, packet.Source)
             || !AddressHolds(rule.Destination, rule.DestinationNegated, flow.Destination)
             || rule.Protocol is { } protocol && protocol != packet.Protocol)
@@ -27,8 +31,17 @@ internal sealed class RuleMatcher(Packet packet, TraceContext context, bool affi
                 // Written this way round so that NaN counts as "never".
                 chance *= statistic.Probability >= 1 ? 1 : statistic.Probability > 0 ? statistic.Probability : 0;
             }
+            else if (match is UnknownMatch unknown)
+            {
+                undecided = undecided is null ? unknown.Text : $"{undecided} {unknown.Text}";
+            }
+            else if (match is InterfaceMatch device && device.Holds(flow.InInterface, flow.OutInterface) is not { } holds)
+            {
+                undecided = undecided is null ? device.Render() : $"{undecided} {device.Render()}";
+            }
             else if (!Holds(match, flow))
             {
+                undecided = null;
                 return 0;
             }
         }
@@ -43,6 +56,8 @@ internal sealed class RuleMatcher(Packet packet, TraceContext context, bool affi
     private bool Holds(Match match, Flow flow) => match switch
     {
         CommentMatch => true,
+        ProtocolNameMatch name => name.Holds(packet.Protocol),
+        InterfaceMatch device => device.Holds(flow.InInterface, flow.OutInterface) == true,
         DestinationPortMatch port => port.Protocol == packet.Protocol && port.Port == flow.DestinationPort,
         DestinationPortRangeMatch range => range.Protocol == packet.Protocol && flow.DestinationPort >= range.From && flow.DestinationPort <= range.To,
         AddrTypeLocalMatch addrType => context.IsLocal(addrType.OfSource ? packet.Source : flow.Destination) != addrType.Negated,

@@ -12,12 +12,19 @@ internal static class TraceFormatter
         if (result.Packet is { } packet)
         {
             // A local pod's packet enters through its veth exactly as a remote one does.
-            text.Append("packet ").Append(packet).Append(result.FromNode ? " (from the node)" : " (from a pod or another host)").Append('\n');
+            var origin = result.InInterface is { } device ? $" (arriving on {device})"
+                : result.FromNode ? " (from the node)" : " (from a pod or another host)";
+            text.Append("packet ").Append(packet).Append(origin).Append('\n');
         }
 
         foreach (var outcome in result.Outcomes)
         {
             text.Append(Percent(outcome.Probability)).Append("  ").Append(Summary(outcome)).Append('\n');
+            foreach (var assumption in outcome.Assumptions)
+            {
+                text.Append("  if ").Append(assumption).Append('\n');
+            }
+
             AppendSteps(text, outcome, fullRules);
         }
 
@@ -40,6 +47,11 @@ internal static class TraceFormatter
                 .Append("  ").Append(step.Chain.PadRight(chainWidth))
                 .Append("  ").Append(Number(step).PadRight(numberWidth))
                 .Append("  ").Append(fullRules ? step.RuleText : step.Action);
+            if (step.Packets is { } packets)
+            {
+                text.Append("   [").Append(packets.ToString(CultureInfo.InvariantCulture)).Append(" pkts]");
+            }
+
             if (!fullRules && step.Comment is { } comment)
             {
                 text.Append("   (").Append(comment).Append(')');
@@ -64,14 +76,20 @@ internal static class TraceFormatter
         var verdict = outcome.Verdict switch
         {
             Verdict.Dnat => $"DNAT to {outcome.DnatEndpoint}",
-            Verdict.Reject => "rejected" + afterDnat,
-            Verdict.Drop => "dropped" + afterDnat,
+            Verdict.Reject => "rejected" + afterDnat + Where(outcome),
+            Verdict.Drop => "dropped" + afterDnat + Where(outcome),
+            Verdict.Unknown => "unknown: a rule the tracer does not model decides" + afterDnat + Where(outcome),
             _ => "accepted, destination unchanged",
         };
         return $"{verdict}, masqueraded: {(outcome.Masqueraded ? "yes" : "no")}";
     }
 
-    private static string Number(TraceStep step) => "#" + step.RuleNumber.ToString(CultureInfo.InvariantCulture);
+    // Where the last step was, for verdicts that end the packet: "in filter FORWARD #2".
+    private static string Where(TraceOutcome outcome) =>
+        outcome.Steps.IsEmpty ? "" : outcome.Steps[^1] is var last && last.Table == "routing" ? " by routing" : $" in {last.Table} {last.Chain} {Number(last)}".TrimEnd();
+
+    // Routing decisions and chain policies are not rules, so they have no number.
+    private static string Number(TraceStep step) => step.RuleNumber == 0 ? "" : "#" + step.RuleNumber.ToString(CultureInfo.InvariantCulture);
 
     private static string Percent(double probability)
     {

@@ -21,6 +21,12 @@ public sealed record TraceOutcome(
     public string? DnatEndpoint =>
         DnatAddress is { } address && DnatPort is { } port ? IpText.FormatEndpoint(address, port) : null;
 
+    /// <summary>
+    /// What the outcome rests on when rules could not be decided ("filter FORWARD #3 matched"):
+    /// such outcomes come in pairs, one per answer, each with the probability of the branch.
+    /// </summary>
+    public ImmutableArray<string> Assumptions { get; init; } = [];
+
     public bool IsDelivered => Verdict is Verdict.Accepted or Verdict.Dnat;
 
     public bool Equals(TraceOutcome? other) =>
@@ -30,6 +36,7 @@ public sealed record TraceOutcome(
         && Equals(DnatAddress, other.DnatAddress)
         && DnatPort == other.DnatPort
         && Masqueraded == other.Masqueraded
+        && Assumptions.SequenceEqual(other.Assumptions)
         && Steps.SequenceEqual(other.Steps);
 
     public override int GetHashCode() => HashCode.Combine(Probability, Verdict, DnatPort, Masqueraded, Steps.Length);

@@ -14,6 +14,9 @@ public sealed record TraceResult(ImmutableArray<TraceOutcome> Outcomes)
     /// <summary>Whether the packet was generated on the node (it took nat OUTPUT, not PREROUTING).</summary>
     public bool FromNode { get; init; }
 
+    /// <summary>The interface a packet from outside arrived on, for live traces.</summary>
+    public string? InInterface { get; init; }
+
     /// <summary>The distinct DNAT destinations of delivered outcomes, in outcome order.</summary>
     /// <remarks>
     /// A list rather than an ImmutableArray: xunit compares ImmutableArrays by reference, which

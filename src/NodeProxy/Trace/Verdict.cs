@@ -14,4 +14,7 @@ public enum Verdict
 
     /// <summary>Silently discarded: the client times out.</summary>
     Drop,
+
+    /// <summary>A rule's target is not modelled (live rules only): the trace cannot say what happens next.</summary>
+    Unknown,
 }

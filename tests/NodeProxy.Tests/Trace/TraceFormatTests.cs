@@ -61,7 +61,7 @@ public sealed class TraceFormatTests
 
         var text = PacketTracer.Trace(rules, Node, Tcp("10.244.3.20", "10.244.2.10", 80)).Format();
 
-        Assert.Contains("\n0.1%  rejected, masqueraded: no\n", text);
+        Assert.Contains("\n0.1%  rejected in filter FORWARD #1, masqueraded: no\n", text);
         Assert.Contains("\n99.9%  accepted, destination unchanged, masqueraded: yes\n", text);
     }
 }
