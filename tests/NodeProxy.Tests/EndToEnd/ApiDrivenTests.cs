@@ -81,7 +81,7 @@ public sealed class ApiDrivenTests(ITestOutputHelper output)
     }
 
     /// <summary>The fake API server, listening inside node-1's namespace, and a kubeconfig for the agent there.</summary>
-    private static async Task<(FakeApiServer Api, string Kubeconfig)> StartApiAsync(AgentCluster cluster)
+    internal static async Task<(FakeApiServer Api, string Kubeconfig)> StartApiAsync(AgentCluster cluster)
     {
         var listener = NamespaceSockets.Create(cluster.Node1.Netns, () =>
         {
