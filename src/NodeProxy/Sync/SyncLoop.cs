@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using NodeProxy.Apply;
 using NodeProxy.Model;
 
 namespace NodeProxy.Sync;
@@ -58,7 +57,7 @@ public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOpt
                     }
                 }
             }
-            catch (Exception e) when (e is IptablesException or IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            catch (Exception e) when (e is RuleTablesException or IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
             {
                 // iptables-save itself failed, or the tool is missing: nothing was written.
                 log.LogError("sync failed, retrying in full: {Error}", e.Message);
