@@ -5,7 +5,8 @@ using NodeProxy.Model;
 namespace NodeProxy.Sync;
 
 /// <summary>
-/// The one loop that writes to the kernel. Sources only call <see cref="Trigger"/>; the loop
+/// The one loop that changes the rules, through the <see cref="IRuleTables"/> its
+/// <see cref="Syncer"/> is given (Apply's tools in the agent). Sources only call <see cref="Trigger"/>; the loop
 /// coalesces triggers into one sync at most every MinSyncPeriod, syncs at least every SyncPeriod
 /// (checking the canary then), rewrites everything every FullSyncPeriod and retries a failure in
 /// full, backing off (<see cref="RetryBackoff"/>) while failures go on. A source that cannot load
