@@ -1,7 +1,9 @@
+using NodeProxy.Sync;
+
 namespace NodeProxy.Apply;
 
 /// <summary>An iptables command failed; <see cref="Batch"/> is the input it refused, for the log.</summary>
-public sealed class IptablesException(string message, string batch) : Exception(message)
+public sealed class IptablesException(string message, string batch) : RuleTablesException(message)
 {
     public string Batch { get; } = batch;
 

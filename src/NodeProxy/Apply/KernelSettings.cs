@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using NodeProxy.Model;
 
 namespace NodeProxy.Apply;
 
@@ -12,9 +11,9 @@ public static class KernelSettings
     /// NodePorts on 127.0.0.1 are DNATed to a pod, which the kernel drops as martian unless
     /// route_localnet is on (kube-proxy sets it too; NP-LOCALNET drops what it would let in).
     /// </summary>
-    public static void Apply(NodeConfig config, ILogger log)
+    public static void Apply(bool localhostNodePorts, ILogger log)
     {
-        if (!config.LocalhostNodePorts)
+        if (!localhostNodePorts)
         {
             return;
         }

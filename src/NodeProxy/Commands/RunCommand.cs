@@ -115,7 +115,7 @@ internal static class RunCommand
                 log.LogInformation("NodePorts do not answer on 127.0.0.1 (kube-proxy's iptables mode does by default): --localhost-nodeports, or NODEPROXY_LOCALHOST_NODEPORTS=true, turns that on; it needs route_localnet=1 (see daemonset/README.md)");
             }
 
-            KernelSettings.Apply(config, log);
+            KernelSettings.Apply(config.LocalhostNodePorts, log);
             var syncer = new Syncer([.. families.Select(t => new FamilySyncer(t))], new ConntrackTool() { Deadlines = deadlines }, log);
             if (result.GetValue(once))
             {

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using NodeProxy.Rendering;
 using NodeProxy.RuleSets;
 
 namespace NodeProxy.Diff;
@@ -41,7 +40,7 @@ public sealed record TableState(ImmutableDictionary<string, ImmutableArray<strin
     /// <summary>This state, known to hold <paramref name="table"/>; a copy with other chains (a `with`) is not.</summary>
     public TableState Holding(Table table) => this with { source = (table, Chains) };
 
-    public static bool IsOwned(string chain) => chain.StartsWith(ChainNames.Prefix, StringComparison.Ordinal);
+    public static bool IsOwned(string chain) => chain.StartsWith(Chain.OwnedPrefix, StringComparison.Ordinal);
 }
 
 /// <summary>A rule in a built-in chain that jumps to one of NodeProxy's chains.</summary>

@@ -4,16 +4,14 @@ using System.Security.Cryptography;
 using System.Text;
 using NodeProxy.Model;
 using NodeProxy.Net;
+using NodeProxy.RuleSets;
 
 namespace NodeProxy.Rendering;
 
-/// <summary>
-/// Every chain NodeProxy owns starts with "NP-", which neither kube-proxy (KUBE-) nor the CNI
-/// plugins (CNI-) use, so cleanup can tell its chains from everyone else's by name alone.
-/// </summary>
+/// <summary>The names of NodeProxy's chains, all starting with <see cref="Chain.OwnedPrefix"/>.</summary>
 public static class ChainNames
 {
-    public const string Prefix = "NP-";
+    public const string Prefix = Chain.OwnedPrefix;
     public const string Services = "NP-SERVICES";
     public const string NodePorts = "NP-NODEPORTS";
     public const string HostPorts = "NP-HOSTPORTS";

@@ -5,6 +5,12 @@ namespace NodeProxy.RuleSets;
 /// <summary>A chain NodeProxy owns, with all of its rules in order.</summary>
 public sealed record Chain(string Name, ImmutableArray<Rule> Rules)
 {
+    /// <summary>
+    /// Every chain NodeProxy owns starts with this, which neither kube-proxy (KUBE-) nor the CNI
+    /// plugins (CNI-) use, so the differ and cleanup tell its chains from everyone else's by name.
+    /// </summary>
+    public const string OwnedPrefix = "NP-";
+
     public bool Equals(Chain? other) =>
         other is not null && Name == other.Name && Rules.SequenceEqual(other.Rules);
 

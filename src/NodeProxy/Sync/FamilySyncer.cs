@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using NodeProxy.Apply;
 using NodeProxy.Diff;
 using NodeProxy.Net;
 using NodeProxy.Rendering;
@@ -40,7 +39,7 @@ public sealed class FamilySyncer(IRuleTables tables)
             {
                 await tables.RestoreAsync(batch.Text, cancel);
             }
-            catch (IptablesException e)
+            catch (RuleTablesException e)
             {
                 // The switch-over is one transaction, so packets still see what they saw; chains
                 // staged ahead of it may be left behind, and this memory may be what made the

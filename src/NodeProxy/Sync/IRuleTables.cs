@@ -16,7 +16,7 @@ public interface IRuleTables
     int? StagingLimit => null;
 
     /// <summary>
-    /// Applies a --noflush batch; throws <see cref="Apply.IptablesException"/> when refused. Each
+    /// Applies a --noflush batch; throws a <see cref="RuleTablesException"/> when refused. Each
     /// COMMIT is one transaction: a refused one leaves the kernel as the previous COMMIT left it.
     /// </summary>
     Task RestoreAsync(string batch, CancellationToken cancel = default);

@@ -1,12 +1,12 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using NodeProxy.Apply;
 using NodeProxy.Model;
 
 namespace NodeProxy.Sync;
 
 /// <summary>
-/// The one loop that writes to the kernel. Sources only call <see cref="Trigger"/>; the loop
+/// The one loop that changes the rules, through the <see cref="IRuleTables"/> its
+/// <see cref="Syncer"/> is given (Apply's tools in the agent). Sources only call <see cref="Trigger"/>; the loop
 /// coalesces triggers into one sync at most every MinSyncPeriod, syncs at least every SyncPeriod
 /// (checking the canary then), rewrites everything every FullSyncPeriod and retries a failure in
 /// full, backing off (<see cref="RetryBackoff"/>) while failures go on. A source that cannot load
@@ -58,7 +58,7 @@ public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOpt
                     }
                 }
             }
-            catch (Exception e) when (e is IptablesException or IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            catch (Exception e) when (e is RuleTablesException or IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
             {
                 // iptables-save itself failed, or the tool is missing: nothing was written.
                 log.LogError("sync failed, retrying in full: {Error}", e.Message);
