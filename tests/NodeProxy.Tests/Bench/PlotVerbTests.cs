@@ -14,6 +14,10 @@ public sealed class PlotVerbTests : IDisposable
 {
     private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
+    // ScottPlot's first two palette colours: NodeProxy's series (and RSS), kube-proxy's (and peak RSS).
+    private static readonly (byte, byte, byte) NodeProxyBlue = (0x1f, 0x77, 0xb4);
+    private static readonly (byte, byte, byte) KubeProxyOrange = (0xff, 0x7f, 0x0e);
+
     private readonly string output = Directory.CreateTempSubdirectory("plot-verb-").FullName;
 
     public void Dispose() => Directory.Delete(output, recursive: true);
@@ -32,8 +36,11 @@ public sealed class PlotVerbTests : IDisposable
             Assert.Equal(PngSignature, png[..8]);
             // IHDR, the first chunk: width and height, big-endian, at bytes 16-23.
             Assert.Equal((900, 560), (BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20))));
-            // A blank 900x560 canvas compresses to a few KB; axes, lines and labels take tens.
-            Assert.True(png.Length > 15_000, $"{name} is {png.Length} bytes: the plot looks empty");
+            // Both series colours, in more pixels than the legend's samples take (about 130 a colour):
+            // the lines were drawn, not just the frame.
+            var pixels = PngPixels.Decode(png);
+            Assert.True(pixels.Count(NodeProxyBlue) > 400, $"{name}: {pixels.Count(NodeProxyBlue)} blue pixels");
+            Assert.True(pixels.Count(KubeProxyOrange) > 400, $"{name}: {pixels.Count(KubeProxyOrange)} orange pixels");
         }
     }
 
