@@ -25,6 +25,8 @@ internal sealed record BenchOptions(
                                      [--first-packet 10,10000] [--connections 2000] [--repeat 3]
                                      [--rss 10000] [--latency 1000,10000] [--out docs/benchmarks/results.md]
         (an empty list, e.g. --rss "", skips that part)
+        (scale also writes the figures as results.json beside --out, and the plots as PNGs in its folder)
+               nodeproxy-bench plot [--in docs/benchmarks/results.json] [--out docs/benchmarks]
                nodeproxy-bench inprocess [--out docs/benchmarks/inprocess.md] [BenchmarkDotNet arguments, e.g. --filter '*Change*']
         """;
 

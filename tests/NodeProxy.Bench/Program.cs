@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using NodeProxy.Apply;
 using NodeProxy.Bench;
+using NodeProxy.Bench.Plots;
 using NodeProxy.Tests.Diff;
 
 // What a sync and a first packet cost against the real kernel, NodeProxy's layout beside
@@ -9,6 +10,11 @@ using NodeProxy.Tests.Diff;
 if (args.FirstOrDefault() == "inprocess")
 {
     return InProcessRun.Run(args);
+}
+
+if (args.FirstOrDefault() == "plot")
+{
+    return PlotCommand.Run(args);
 }
 
 BenchOptions options;
@@ -76,6 +82,16 @@ Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Out))!)
 await File.WriteAllTextAsync(options.Out, report);
 Console.WriteLine(report);
 Console.Error.WriteLine($"wrote {options.Out}");
+
+// The same figures as JSON beside the report, and the pictures drawn from them (`plot` re-draws them from the JSON).
+var figures = BenchFigures.From(runs, firstPacket, memory);
+var figuresPath = Path.ChangeExtension(options.Out, ".json");
+await File.WriteAllTextAsync(figuresPath, figures.ToJson());
+Console.Error.WriteLine($"wrote {figuresPath}");
+foreach (var picture in BenchPlots.Write(figures, Path.GetDirectoryName(Path.GetFullPath(options.Out))!))
+{
+    Console.Error.WriteLine($"wrote {picture}");
+}
 return 0;
 
 void Cancel(PosixSignalContext signal)
