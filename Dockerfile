@@ -16,6 +16,11 @@ RUN dpkg-query -W iptables conntrack libssl3 >/dev/null 2>&1 \
          && apt-get install -y --no-install-recommends iptables conntrack libssl3 \
          && rm -rf /var/lib/apt/lists/*; }
 COPY out/linux-x64/ /app/
+# The GC sizes its first generation from the CPU's largest cache (hundreds of MiB on server
+# CPUs: 260 MiB of L3 on the benchmark machine), so an agent with 1k services held 206 MiB;
+# a 16 MiB budget holds it at about 150 (docs/benchmarks.md, "Runtime settings"). The runtime
+# reads this knob from the environment only, not from runtimeconfig.json.
+ENV DOTNET_GCgen0size=0x1000000
 # Root, the image's default: the capabilities the DaemonSet adds reach only a root process.
 ENTRYPOINT ["/app/nodeproxy"]
 CMD ["run"]

@@ -11,8 +11,9 @@ namespace NodeProxy.Bench;
 internal sealed record AgentMemory(int Services, long RssBytes, long PeakRssBytes, TimeSpan FirstSync);
 
 /// <summary>
-/// What the real agent costs in memory: `nodeproxy run` in a fresh namespace, reading manifests
-/// of the synthetic cluster, measured from /proc as a kubelet's memory limit would see it.
+/// What the real agent costs in memory: `nodeproxy run` in a fresh namespace with the image's
+/// environment, reading manifests of the synthetic cluster, measured from /proc as a kubelet's
+/// memory limit would see it.
 /// </summary>
 internal static class AgentRssBench
 {
@@ -128,6 +129,7 @@ internal static class AgentRssBench
             var host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
             run.task = Cli.Wrap("ip")
                 .WithArguments(["netns", "exec", ns, host, agent, .. args])
+                .WithEnvironmentVariables(ImageEnvironment.Read())
                 .WithStandardOutputPipe(PipeTarget.ToDelegate(run.Line))
                 .WithStandardErrorPipe(PipeTarget.ToDelegate(run.Line))
                 .WithValidation(CommandResultValidation.None)

@@ -124,6 +124,19 @@ public sealed partial class DaemonSetManifestTests
     }
 
     [Fact]
+    public void MemoryLimitCoversTheMeasuredColdLoadPeakAt10kServices()
+    {
+        // docs/benchmarks.md: up to 460 MiB during a 10k-service cold load. Below that the
+        // kubelet would kill the agent on every start of a node in such a cluster.
+        const long measuredPeak = 460L << 20;
+        var request = Agent.Resources.Requests["memory"].ToInt64();
+        var limit = Agent.Resources.Limits["memory"].ToInt64();
+
+        Assert.True(limit >= measuredPeak * 5 / 4, $"limit {limit >> 20} MiB leaves under 25% over the measured peak");
+        Assert.InRange(request, 128L << 20, limit);
+    }
+
+    [Fact]
     public void UpdatesOneNodeAtATime()
     {
         Assert.Equal("RollingUpdate", daemonSet.Spec.UpdateStrategy.Type);
