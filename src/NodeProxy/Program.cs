@@ -24,4 +24,5 @@ catch (ArgumentException e)
     return 1;
 }
 
-return await root.Parse(args).InvokeAsync();
+// `run` stops through the host, within its own shutdown timeout: System.CommandLine must not cut that short.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = AgentHost.ShutdownTimeout + TimeSpan.FromSeconds(5) });

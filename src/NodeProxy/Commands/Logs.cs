@@ -10,7 +10,9 @@ internal static class Logs
 {
     public static readonly string[] Formats = ["simple", "json", "systemd"];
 
-    public static ILoggerFactory Create(bool verbose, string format = "simple") => LoggerFactory.Create(builder =>
+    public static ILoggerFactory Create(bool verbose, string format = "simple") => LoggerFactory.Create(builder => Configure(builder, verbose, format));
+
+    public static void Configure(ILoggingBuilder builder, bool verbose, string format)
     {
         builder.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning);
 
@@ -31,5 +33,5 @@ internal static class Logs
             }),
         };
         builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-    });
+    }
 }

@@ -43,132 +43,78 @@ internal static class RunCommand
 
         command.SetAction(async (result, cancel) =>
         {
-            using var logs = Logs.Create(result.GetValue(verbose), result.GetValue(logFormat)!);
-            var log = logs.CreateLogger("nodeproxy");
             var openFiles = Http.OpenFiles.RaiseSoftToHard();
-            var config = node.ToConfig(result);
-            using var stop = new StopSignals(cancel);
-            var changes = new ChangeTracker(TimeProvider.System);
-            var parts = new Health.PartsHealth(log);
-            var source = result.GetValue(node.Source);
-            ModelFeed feed;
-            IReadOnlyList<IInformerStats> informerStats = [];
-            if (source is not null)
+            var settings = new RunSettings(node.ToConfig(result), result.GetValue(node.Source), result.GetValue(kubeconfig), await kernel.ResolveAsync(result, cancel),
+                result.GetValue(syncPeriod), result.GetValue(minSyncPeriod), result.GetValue(fullSyncPeriod), result.GetValue(apiStaleAfter), result.GetValue(commandTimeout),
+                result.GetValue(metricsAddress)!, result.GetValue(healthAddress)!, openFiles);
+            if (result.GetValue(once) || result.GetValue(dryRun))
             {
-                feed = ModelFeed.FromManifests(source, config, log);
-            }
-            else
-            {
-                k8s.Kubernetes client;
-                try
-                {
-                    client = ApiClient.Create(result.GetValue(kubeconfig));
-                }
-                catch (IOException e)
-                {
-                    log.LogError("{Error}", e.Message);
-                    return 1;
-                }
-
-                var api = KubernetesSource.Create(client, config.NodeName, new InformerOptions(), changes, log);
-                foreach (var (name, informer) in api.Start(stop.Token))
-                {
-                    parts.Watch($"the {name} informer", informer, stop.Token);
-                }
-
-                informerStats = api.Informers;
-                feed = ModelFeed.FromApi(api, config, log);
-                if ((result.GetValue(once) || result.GetValue(dryRun)) && !await WaitForListsAsync(api, stop.Token))
-                {
-                    log.LogError("the API server did not answer every first list within {Seconds} s", (int)FirstListTimeout.TotalSeconds);
-                    return 1;
-                }
+                using var logs = Logs.Create(result.GetValue(verbose), result.GetValue(logFormat)!);
+                return await OneShotAsync(settings, result.GetValue(dryRun), logs.CreateLogger("nodeproxy"), cancel);
             }
 
-            // Only ranges need the host's addresses; without them NodePorts match every local address.
-            using var hostAddresses = config.NodePortAddresses.IsEmpty ? null : new HostAddresses();
-            if (hostAddresses is not null)
-            {
-                feed.HostAddresses = HostAddresses.Read;
-                hostAddresses.Changed += () => changes.Changed(null);
-            }
-
-            var backend = await kernel.ResolveAsync(result, cancel);
-            if (result.GetValue(dryRun))
-            {
-                return await DryRunAsync(feed, backend);
-            }
-
-            var deadlines = new CommandDeadlines(result.GetValue(commandTimeout));
-            var families = await UsableFamiliesAsync(backend, deadlines, log, cancel);
-            if (families.Count == 0)
-            {
-                log.LogError("neither iptables nor ip6tables ({Backend}) works here; is this root, with iptables installed?", backend);
-                return 1;
-            }
-
-            log.LogInformation("node {Node}, iptables {Backend}, families {Families}, cluster from {Source}", config.NodeName, backend.ToString().ToLowerInvariant(),
-                string.Join(" and ", families.Select(f => f.Family == IpFamily.V4 ? "IPv4" : "IPv6")), source ?? "the Kubernetes API");
-            if (!config.LocalhostNodePorts)
-            {
-                // The one packet outcome that differs from kube-proxy's defaults: say it where a migrating operator looks.
-                log.LogInformation("NodePorts do not answer on 127.0.0.1 (kube-proxy's iptables mode does by default): --localhost-nodeports, or NODEPROXY_LOCALHOST_NODEPORTS=true, turns that on; it needs route_localnet=1 (see daemonset/README.md)");
-            }
-
-            KernelSettings.Apply(config.LocalhostNodePorts, log);
-            var syncer = new Syncer([.. families.Select(t => new FamilySyncer(t))], new ConntrackTool() { Deadlines = deadlines }, log);
-            if (result.GetValue(once))
-            {
-                if (feed.Load() is not { } model)
-                {
-                    return 1;
-                }
-
-                try
-                {
-                    var report = await syncer.SyncAsync(model, full: false, cancel);
-                    return report.Succeeded ? 0 : 1;
-                }
-                catch (IptablesException e)
-                {
-                    // iptables-save failed or was killed at its deadline: nothing was written.
-                    log.LogError("sync failed: {Error}", e.Message);
-                    return 1;
-                }
-            }
-
-            var loop = new SyncLoop(feed.Load, syncer, new SyncLoopOptions
-            {
-                SyncPeriod = result.GetValue(syncPeriod),
-                MinSyncPeriod = result.GetValue(minSyncPeriod),
-                FullSyncPeriod = result.GetValue(fullSyncPeriod),
-            }, TimeProvider.System, log);
-            using var observability = new Observability(
-                new ObservabilitySettings(config.NodeName, result.GetValue(metricsAddress)!, result.GetValue(healthAddress)!, result.GetValue(syncPeriod), result.GetValue(apiStaleAfter), openFiles) { Deadlines = deadlines },
-                loop, syncer, families, changes, feed, informerStats, parts, logs, log, stop.Token);
-            changes.Dirty += loop.Trigger;
-            using var watcher = source is null ? null : new ManifestWatcher(source, () => changes.Changed(null));
-            var syncing = loop.RunAsync(stop.Token);
-            parts.Watch("the sync loop", syncing, stop.Token);
-            try
-            {
-                await syncing;
-            }
-            catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
-            {
-            }
-            catch (Exception) when (!stop.Token.IsCancellationRequested)
-            {
-                // PartsHealth has logged it; /livez fails until the kubelet restarts the agent,
-                // and the rules stay as they are meanwhile.
-                await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-
-            // The rules stay: a restarting agent adopts them, and traffic flows meanwhile.
-            log.LogInformation("stopped; the rules stay in the kernel (nodeproxy cleanup removes them)");
-            return 0;
+            using var host = AgentHost.Build(settings, result.GetValue(verbose), result.GetValue(logFormat)!);
+            return await AgentHost.RunAsync(host, cancel);
         });
         return command;
+    }
+
+    /// <summary>--once and --dry-run: one sync (or its batch, printed) without the host, then the exit code says how it went.</summary>
+    private static async Task<int> OneShotAsync(RunSettings settings, bool dryRun, ILogger log, CancellationToken cancel)
+    {
+        Agent agent;
+        try
+        {
+            agent = new Agent(settings, log);
+        }
+        catch (IOException e)
+        {
+            log.LogError("{Error}", e.Message);
+            return 1;
+        }
+
+        using var owned = agent;
+        if (agent.Api is { } api)
+        {
+            _ = api.RunAsync(cancel);
+            if (!await WaitForListsAsync(api, cancel))
+            {
+                log.LogError("the API server did not answer every first list within {Seconds} s", (int)FirstListTimeout.TotalSeconds);
+                return 1;
+            }
+        }
+
+        if (dryRun)
+        {
+            return await DryRunAsync(agent.Feed, settings.Backend);
+        }
+
+        try
+        {
+            await agent.StartKernelAsync(cancel);
+        }
+        catch (AgentStartException e)
+        {
+            log.LogError("{Error}", e.Message);
+            return 1;
+        }
+
+        if (agent.Feed.Load() is not { } model)
+        {
+            return 1;
+        }
+
+        try
+        {
+            var report = await agent.Syncer.SyncAsync(model, full: false, cancel);
+            return report.Succeeded ? 0 : 1;
+        }
+        catch (IptablesException e)
+        {
+            // iptables-save failed or was killed at its deadline: nothing was written.
+            log.LogError("sync failed: {Error}", e.Message);
+            return 1;
+        }
     }
 
     private static readonly TimeSpan FirstListTimeout = TimeSpan.FromSeconds(60);
@@ -212,34 +158,6 @@ internal static class RunCommand
             return TimeSpan.Zero;
         },
     };
-
-    /// <summary>A family whose tools cannot even list rules (no IPv6 in this kernel) is left out, loudly.</summary>
-    private static async Task<List<IptablesTool>> UsableFamiliesAsync(IptablesBackend backend, CommandDeadlines deadlines, ILogger log, CancellationToken cancel)
-    {
-        var usable = new List<IptablesTool>();
-        foreach (var family in new[] { IpFamily.V4, IpFamily.V6 })
-        {
-            var tool = new IptablesTool(family, backend) { Deadlines = deadlines };
-            try
-            {
-                // One built-in chain, not a whole save: the first sync reads everything anyway.
-                if (await tool.ChainExistsAsync("filter", "INPUT", cancel))
-                {
-                    usable.Add(tool);
-                }
-                else
-                {
-                    log.LogWarning("{Family} is left out: its iptables ({Backend}) cannot list the filter table", family, backend);
-                }
-            }
-            catch (Exception e) when (e is IptablesException or System.ComponentModel.Win32Exception or InvalidOperationException)
-            {
-                log.LogWarning("{Family} is left out: {Error}", family, e.Message);
-            }
-        }
-
-        return usable;
-    }
 
     /// <summary>Reads the kernel where it can (to show the diff), writes nothing.</summary>
     private static async Task<int> DryRunAsync(ModelFeed feed, IptablesBackend backend)

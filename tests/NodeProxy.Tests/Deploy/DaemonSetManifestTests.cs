@@ -23,6 +23,13 @@ public sealed partial class DaemonSetManifestTests
     }
 
     [Fact]
+    public void TheAgentStopsWithinTheGracePeriodSoTheKubeletNeverKillsIt()
+    {
+        var grace = TimeSpan.FromSeconds(Assert.IsType<long>(Pod.TerminationGracePeriodSeconds));
+        Assert.True(NodeProxy.Commands.AgentHost.ShutdownTimeout < grace, $"shutdown timeout {NodeProxy.Commands.AgentHost.ShutdownTimeout} is not inside the grace period {grace}");
+    }
+
+    [Fact]
     public void SelectorMatchesThePodTemplate()
     {
         Assert.All(daemonSet.Spec.Selector.MatchLabels, label => Assert.Equal(label.Value, daemonSet.Spec.Template.Metadata.Labels[label.Key]));
