@@ -31,6 +31,9 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public bool HasExited => ExitCode.IsCompleted;
 
+    /// <summary>The agent's own process id (ip netns exec execs it in place), for finding its children.</summary>
+    public int ProcessId => _processId;
+
     public int LineCount
     {
         get
@@ -113,6 +116,12 @@ public sealed class AgentProcess : IAsyncDisposable
 
     /// <summary>SIGINT, as Ctrl+C in a terminal sends; SIGKILL if it has not exited after 5 s.</summary>
     public Task<int> InterruptAsync() => SignalAsync(LibC.SigInt, "SIGINT");
+
+    /// <summary>
+    /// kill -9 of the agent alone, as a crash or the OOM killer would: unlike <see cref="KillAsync"/>
+    /// its children (an iptables-restore in flight) live on.
+    /// </summary>
+    public void Crash() => LibC.kill(_processId, LibC.SigKill);
 
     public async Task<int> KillAsync()
     {

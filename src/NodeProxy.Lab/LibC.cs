@@ -8,6 +8,7 @@ internal static class LibC
     public const int CloneNewNet = 0x40000000;
     public const int SigInt = 2;
     public const int SigTerm = 15;
+    public const int SigKill = 9;
 
     [DllImport("libc", SetLastError = true)]
     public static extern int setns(int fd, int nstype);

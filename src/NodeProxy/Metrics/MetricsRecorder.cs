@@ -87,7 +87,8 @@ public sealed class MetricsRecorder(ProxyMetrics metrics)
     public void Attach(SyncCounters counters, ChangeTracker changes, IReadOnlyList<IInformerStats> informers) =>
         Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(() =>
         {
-            metrics.DriftRepairs.IncTo(counters.DriftDetected);
+            metrics.DriftRepairs.WithLabels("canary").IncTo(counters.CanaryRepairs);
+            metrics.DriftRepairs.WithLabels("full_resync").IncTo(counters.FullResyncRepairs);
             metrics.ConntrackDeleted.IncTo(counters.ConntrackDeleted);
             metrics.EndpointChangesTotal.IncTo(changes.EndpointChangesTotal);
             metrics.ServiceChangesTotal.IncTo(changes.ServiceChangesTotal);

@@ -45,7 +45,7 @@ public sealed class ProxyMetrics
         LastBytes = factory.CreateGauge("nodeproxy_sync_last_bytes", "Bytes of iptables-restore input the last sync wrote", ["ip_family"]);
         ChainsWritten = factory.CreateCounter("nodeproxy_sync_chains_written_total", "Chains written whole", ["ip_family"]);
         ChainsDeleted = factory.CreateCounter("nodeproxy_sync_chains_deleted_total", "Stale chains deleted", ["ip_family"]);
-        DriftRepairs = factory.CreateCounter("nodeproxy_drift_repairs_total", "Times the canary found the rules flushed by someone else, repaired by a full resync");
+        DriftRepairs = factory.CreateCounter("nodeproxy_drift_repairs_total", "Times NodeProxy's rules were found changed by someone else and repaired by a full resync, by what found it (canary, full_resync)", ["trigger"]);
         Rejected = factory.CreateCounter("nodeproxy_objects_rejected_total", "Objects (or parts of them) skipped as invalid", ["kind", "reason"]);
         WatchRequests = factory.CreateCounter("nodeproxy_watch_requests_total", "Watch requests made, per resource (each after the first is a restart)", ["resource"]);
         Relists = factory.CreateCounter("nodeproxy_watch_relists_total", "Relists after a 410 Gone, per resource", ["resource"]);

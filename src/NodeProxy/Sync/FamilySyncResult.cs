@@ -11,5 +11,11 @@ public sealed record FamilySyncResult(IpFamily Family, RestoreBatch Batch, bool 
 
     public IReadOnlyList<string> OffendingLines { get; init; } = [];
 
+    /// <summary>
+    /// A full resync found the kernel different from what this syncer last applied: someone
+    /// changed NodeProxy's rules behind its back, and this batch repaired it.
+    /// </summary>
+    public bool Drifted { get; init; }
+
     public bool Succeeded => Error is null;
 }

@@ -33,6 +33,9 @@ public sealed class FamilySyncer(IRuleTables tables)
         var readKernel = full || applied is null;
         var current = readKernel ? SaveParser.Parse(await tables.SaveAsync(cancel)) : applied!;
         var batch = Differ.Diff(current, wanted, tables.StagingLimit);
+
+        // Memory and kernel agree exactly when they need the same batch to reach the wanted rules.
+        var drifted = full && applied is not null && !batch.IsEmpty && batch.Text != Differ.Diff(applied, wanted, tables.StagingLimit).Text;
         if (!batch.IsEmpty)
         {
             try
@@ -54,7 +57,7 @@ public sealed class FamilySyncer(IRuleTables tables)
         }
 
         applied = batch.After;
-        return new FamilySyncResult(Family, batch, full, readKernel, clock.Elapsed);
+        return new FamilySyncResult(Family, batch, full, readKernel, clock.Elapsed) { Drifted = drifted };
     }
 
     /// <summary>

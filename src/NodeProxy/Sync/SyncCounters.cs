@@ -8,7 +8,8 @@ public sealed class SyncCounters
     private long restoreFailures;
     private long bytesWritten;
     private long conntrackDeleted;
-    private long driftDetected;
+    private long canaryRepairs;
+    private long fullResyncRepairs;
 
     public long Syncs => Interlocked.Read(ref syncs);
 
@@ -22,9 +23,14 @@ public sealed class SyncCounters
     public long ConntrackDeleted => Interlocked.Read(ref conntrackDeleted);
 
     /// <summary>Times the canary found NodeProxy's rules flushed by someone else (each repaired by a full resync).</summary>
-    public long DriftDetected => Interlocked.Read(ref driftDetected);
+    public long CanaryRepairs => Interlocked.Read(ref canaryRepairs);
 
-    public void RecordDrift() => Interlocked.Increment(ref driftDetected);
+    /// <summary>Periodic full resyncs that found and repaired drift the canary could not see.</summary>
+    public long FullResyncRepairs => Interlocked.Read(ref fullResyncRepairs);
+
+    public void RecordCanaryRepair() => Interlocked.Increment(ref canaryRepairs);
+
+    public void RecordFullResyncRepair() => Interlocked.Increment(ref fullResyncRepairs);
 
     public void Record(SyncReport report, bool full)
     {

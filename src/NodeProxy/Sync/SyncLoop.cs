@@ -76,7 +76,11 @@ public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOpt
             else
             {
                 backoff.Reset();
-                await WaitAsync(options.SyncPeriod, cancel);
+
+                // Wake for the full resync when it falls due, not at the next sync-period tick
+                // after it: drift only the full resync sees is repaired within --full-sync-period.
+                var untilFull = lastFull + options.FullSyncPeriod - time.GetUtcNow();
+                await WaitAsync(untilFull < options.SyncPeriod ? TimeSpan.FromTicks(Math.Max(untilFull.Ticks, 0)) : options.SyncPeriod, cancel);
             }
 
             var since = time.GetUtcNow() - started;

@@ -19,6 +19,9 @@ public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conn
     private readonly Dictionary<IpFamily, NodeModel> appliedModels = [];
     private readonly Dictionary<IpFamily, RenderCache> renderCaches = [];
 
+    // Set when the canary saw the loss: the full resync that follows repairs it, already counted.
+    private bool canaryFired;
+
     public IReadOnlyList<FamilySyncer> Families => families;
 
     public SyncCounters Counters { get; } = new();
@@ -56,6 +59,17 @@ public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conn
 
         var report = new SyncReport(results.ToImmutable(), deleted, clock.Elapsed);
         Counters.Record(report, full);
+        if (report.Families.Any(f => f.Succeeded && f.Drifted) && !canaryFired)
+        {
+            Counters.RecordFullResyncRepair();
+            log.LogWarning("the full resync found NodeProxy's rules changed behind its back and repaired them");
+        }
+
+        if (report.Succeeded)
+        {
+            canaryFired = false;
+        }
+
         if (report.Succeeded)
         {
             log.LogInformation("synced{Kind}: {Summary}; {Millis} ms", full ? " (full resync)" : "", Summary(report), (int)report.Duration.TotalMilliseconds);
@@ -71,7 +85,8 @@ public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conn
         {
             if (!await family.CanaryPresentAsync(cancel))
             {
-                Counters.RecordDrift();
+                Counters.RecordCanaryRepair();
+                canaryFired = true;
                 log.LogWarning("the {Family} canary chain is gone: NodeProxy's rules were flushed by someone else; resyncing in full", FamilyName(family.Family));
                 return false;
             }

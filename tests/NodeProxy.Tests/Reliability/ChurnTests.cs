@@ -93,7 +93,7 @@ public sealed class ChurnTests(ITestOutputHelper output)
         Assert.False(agent.HasExited, agent.Tail());
     }
 
-    private static T Serving<T>(T obj) where T : class
+    internal static T Serving<T>(T obj) where T : class
     {
         // The lab's pods serve port 80.
         switch (obj)

@@ -19,9 +19,8 @@ public sealed class DriftRepairTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan SyncPeriod = TimeSpan.FromSeconds(1);
 
-    // A multiple of the sync period: the loop decides on a full resync only when it wakes, so the
-    // period is in effect rounded up to the next --sync-period tick.
-    private static readonly TimeSpan FullSyncPeriod = TimeSpan.FromSeconds(3);
+    // Not a multiple of the sync period: the loop wakes when the full resync is due.
+    private static readonly TimeSpan FullSyncPeriod = TimeSpan.FromSeconds(2.5);
 
     // Scheduling slack on a loaded 2-core machine: a sync itself, the poll, the processes.
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(4);
@@ -33,7 +32,7 @@ public sealed class DriftRepairTests(ITestOutputHelper output)
     {
         await using var cluster = await CreateAsync(backend, output);
         cluster.Manifests.Service("web", "10.96.0.90", 80).Endpoints("web", "TCP", "10.244.1.10", "10.244.2.10");
-        await cluster.StartAgentAsync(null, "--sync-period", "1s", "--full-sync-period", "3s");
+        await cluster.StartAgentAsync(null, "--sync-period", "1s", "--full-sync-period", "2500ms");
         var want = await KernelRules.OwnedAsync(cluster);
         var iptables = $"iptables-{backend}";
         var serviceChain = want.First(l => l.StartsWith(":NP-SVC-", StringComparison.Ordinal))[1..];
@@ -56,14 +55,16 @@ public sealed class DriftRepairTests(ITestOutputHelper output)
         {
             var before = await DriftRepairsAsync(cluster);
             var took = await DriftAndWaitForRepairAsync(cluster, want, kind, command, SyncPeriod + Slack);
-            Assert.Equal(before + 1, await DriftRepairsAsync(cluster));
-            output.WriteLine($"reliability: drift {kind} {backend}: repaired in {took.TotalSeconds:F1} s (--sync-period {SyncPeriod.TotalSeconds} s), nodeproxy_drift_repairs_total +1");
+            Assert.Equal((before.Canary + 1, before.FullResync), await DriftRepairsAsync(cluster));
+            output.WriteLine($"reliability: drift {kind} {backend}: repaired in {took.TotalSeconds:F1} s (--sync-period {SyncPeriod.TotalSeconds} s), nodeproxy_drift_repairs_total{{trigger=\"canary\"}} +1");
         }
 
         foreach (var (kind, command) in seenByFullResync)
         {
+            var before = await DriftRepairsAsync(cluster);
             var took = await DriftAndWaitForRepairAsync(cluster, want, kind, command, FullSyncPeriod + Slack);
-            output.WriteLine($"reliability: drift {kind} {backend}: repaired in {took.TotalSeconds:F1} s (--full-sync-period {FullSyncPeriod.TotalSeconds} s)");
+            Assert.Equal((before.Canary, before.FullResync + 1), await DriftRepairsAsync(cluster));
+            output.WriteLine($"reliability: drift {kind} {backend}: repaired in {took.TotalSeconds:F1} s (--full-sync-period {FullSyncPeriod.TotalSeconds} s), nodeproxy_drift_repairs_total{{trigger=\"full_resync\"}} +1");
         }
 
         // A foreign rule in front of NodeProxy's jump: a full resync passes, and it is still there, first.
@@ -100,10 +101,15 @@ public sealed class DriftRepairTests(ITestOutputHelper output)
         return clock.Elapsed;
     }
 
-    private static async Task<double> DriftRepairsAsync(AgentCluster cluster)
+    private static async Task<(double Canary, double FullResync)> DriftRepairsAsync(AgentCluster cluster)
     {
         var metrics = await cluster.Node1.ExecAsync("curl", "-s", "http://127.0.0.1:10249/metrics");
-        var match = Regex.Match(metrics, @"^nodeproxy_drift_repairs_total (\S+)$", RegexOptions.Multiline);
+        return (Count(metrics, "canary"), Count(metrics, "full_resync"));
+    }
+
+    private static double Count(string metrics, string trigger)
+    {
+        var match = Regex.Match(metrics, $@"^nodeproxy_drift_repairs_total{{trigger=""{trigger}""}} (\S+)$", RegexOptions.Multiline);
         return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
     }
 }

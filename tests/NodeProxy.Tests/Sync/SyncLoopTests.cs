@@ -71,6 +71,19 @@ public sealed class SyncLoopTests
     }
 
     [Fact]
+    public async Task TheFullResyncComesWhenDueNotAtTheNextSyncPeriodTick()
+    {
+        await using var run = await LoopRun.StartAsync(SyntheticModel.Create(5), syncPeriod: TimeSpan.FromSeconds(30), fullSyncPeriod: TimeSpan.FromMilliseconds(500));
+        await run.WaitForAsync(r => r.Succeeded);
+        var stray = "NP-STRAY-DUE";
+        await run.Namespace.RunAsync("iptables-nft", ["-t", "nat", "-N", stray]);
+
+        // WaitForAsync gives up after 10 s, well before the 30 s sync period.
+        await run.WaitForAsync(r => r.Families[0].Full && r.Families[0].Drifted);
+        Assert.DoesNotContain(stray, await run.Tables.SaveAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ASourceThatCannotLoadLeavesTheRulesAlone()
     {
         await using var run = await LoopRun.StartAsync(SyntheticModel.Create(5));
@@ -97,13 +110,18 @@ public sealed class SyncLoopTests
 
         public int Trims => Volatile.Read(ref trims);
 
-        private LoopRun(NetworkNamespace ns, NodeModel model)
+        private LoopRun(NetworkNamespace ns, NodeModel model, TimeSpan? syncPeriod, TimeSpan? fullSyncPeriod)
         {
             Namespace = ns;
             Model = model;
             Tables = new IptablesTool(IpFamily.V4, IptablesBackend.Nft, ["ip", "netns", "exec", ns.Name]);
             var syncer = new Syncer([new FamilySyncer(Tables)], new ConntrackTool(["ip", "netns", "exec", ns.Name]), NullLogger.Instance);
-            var options = new SyncLoopOptions { SyncPeriod = TimeSpan.FromMilliseconds(300), MinSyncPeriod = TimeSpan.FromMilliseconds(50), TrimAfterBytes = TrimAfterBytes };
+            var options = new SyncLoopOptions { SyncPeriod = syncPeriod ?? TimeSpan.FromMilliseconds(300), MinSyncPeriod = TimeSpan.FromMilliseconds(50), TrimAfterBytes = TrimAfterBytes };
+            if (fullSyncPeriod is { } period)
+            {
+                options = options with { FullSyncPeriod = period };
+            }
+
             Loop = new SyncLoop(Load, syncer, options, TimeProvider.System, NullLogger.Instance, () => Interlocked.Increment(ref trims));
             Loop.Synced += (report, _) =>
             {
@@ -128,9 +146,9 @@ public sealed class SyncLoopTests
 
         public ConcurrentQueue<SyncReport> Reports { get; } = new();
 
-        public static async Task<LoopRun> StartAsync(NodeModel model)
+        public static async Task<LoopRun> StartAsync(NodeModel model, TimeSpan? syncPeriod = null, TimeSpan? fullSyncPeriod = null)
         {
-            var run = new LoopRun(await NetworkNamespace.CreateAsync(), model);
+            var run = new LoopRun(await NetworkNamespace.CreateAsync(), model, syncPeriod, fullSyncPeriod);
             run.running = Task.Run(() => run.Loop.RunAsync(run.stop.Token));
             return run;
         }

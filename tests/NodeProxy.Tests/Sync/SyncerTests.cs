@@ -32,5 +32,30 @@ public sealed class SyncerTests
         Assert.Contains("ns6/svc6:http", await ns.RunAsync("iptables-nft", ["-t", "nat", "-S", "NP-NODEPORTS"]), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AFullResyncCountsTheDriftItRepairsButNotAChangeOrWhatTheCanarySaw()
+    {
+        await using var ns = await NetworkNamespace.CreateAsync();
+        var tables = new IptablesTool(IpFamily.V4, IptablesBackend.Nft, ["ip", "netns", "exec", ns.Name]);
+        var syncer = new Syncer([new FamilySyncer(tables)], new ConntrackTool(["ip", "netns", "exec", ns.Name]), NullLogger.Instance);
+        var model = SyntheticModel.Create(10);
+        await syncer.SyncAsync(Result(model), full: false);
+
+        // A change that happens to be applied by a full resync is no drift.
+        var changed = SyntheticModel.Replace(model, 3, p => p with { NodePort = null });
+        Assert.True((await syncer.SyncAsync(Result(changed), full: true)).Bytes > 0);
+        Assert.Equal((0L, 0L), (syncer.Counters.FullResyncRepairs, syncer.Counters.CanaryRepairs));
+
+        await ns.RunAsync("iptables-nft", ["-t", "nat", "-F", "NP-NODEPORTS"]);
+        await syncer.SyncAsync(Result(changed), full: true);
+        Assert.Equal((1L, 0L), (syncer.Counters.FullResyncRepairs, syncer.Counters.CanaryRepairs));
+
+        // The canary's loss is counted once, as the canary's.
+        await ns.RunAsync("iptables-nft", ["-t", "nat", "-X", "NP-CANARY"]);
+        Assert.False(await syncer.CanariesPresentAsync());
+        await syncer.SyncAsync(Result(changed), full: true);
+        Assert.Equal((1L, 1L), (syncer.Counters.FullResyncRepairs, syncer.Counters.CanaryRepairs));
+    }
+
     private static ModelResult Result(NodeModel v4) => new(v4, new NodeModel(IpFamily.V6, v4.NodeName, v4.MasqueradeMark), []);
 }
