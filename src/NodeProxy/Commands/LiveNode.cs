@@ -24,7 +24,7 @@ internal sealed class LiveNode(IptablesBackend backend)
     /// <summary>Every address on every interface ("ip -o addr show"): what "-m addrtype LOCAL" calls local.</summary>
     public static async Task<HashSet<IPAddress>> LocalAddressesAsync(CancellationToken cancel = default)
     {
-        var result = await Cli.Wrap("ip").WithArguments(["-o", "addr", "show"]).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancel);
+        var result = await IpAsync(["-o", "addr", "show"], cancel);
         var addresses = new HashSet<IPAddress>();
         foreach (var line in result.StandardOutput.Split('\n'))
         {
@@ -50,7 +50,7 @@ internal sealed class LiveNode(IptablesBackend backend)
             args.AddRange(["from", IpText.Format(query.Source), "iif", device]);
         }
 
-        var result = await Cli.Wrap("ip").WithArguments(args).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+        var result = await IpAsync(args, CancellationToken.None);
         var text = $"ip {string.Join(' ', args)}: {(result.ExitCode == 0 ? result.StandardOutput : result.StandardError).Split('\n')[0].Trim()}";
         if (result.ExitCode != 0)
         {
@@ -66,4 +66,8 @@ internal sealed class LiveNode(IptablesBackend backend)
             _ => new Route(RouteKind.Out, dev, text),
         };
     }
+
+    /// <summary>`ip` under the same deadline as every other tool the agent runs: a hung one must not hang the command.</summary>
+    private static Task<BufferedCommandResult> IpAsync(IEnumerable<string> args, CancellationToken cancel) =>
+        CommandDeadlines.Default.RunAsync(Cli.Wrap("ip").WithArguments(args).WithValidation(CommandResultValidation.None), "ip", 0, cancel);
 }

@@ -282,7 +282,7 @@ public sealed class Informer<T>(ResourceApi<T> api, InformerOptions options, Act
         if (!item.Ref.HasName || undecodable.TryAdd(key, 0))
         {
             Interlocked.Increment(ref undecodableTotal);
-            log.LogWarning("skipped: {Kind} {Object}: cannot be decoded: {Error} (Undecodable)", api.Kind, item.Ref.Display, item.Error);
+            log.LogWarning("skipped: {Kind} {Object}: cannot be decoded: {Error} (Undecodable)", api.Kind, item.Ref.Display, ObjectRef.Escape(item.Error ?? ""));
         }
 
         return key;
