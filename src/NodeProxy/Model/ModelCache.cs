@@ -29,7 +29,7 @@ public sealed class ModelCache
     private int[]? lastOrder;
 
     /// <summary>Who holds which clusterIP:port:protocol, kept with the entries it counted.</summary>
-    internal ClusterIPClaims Claims { get; } = new();
+    internal AllocationClaims Claims { get; } = new();
 
     /// <summary>Services the last build had to read afresh.</summary>
     public int LastRead { get; private set; }

@@ -18,18 +18,21 @@ public sealed class HostileTrafficTests(ITestOutputHelper output)
     private const string Web2 = "nginx-7c5ddbdf54-9fzqm";
 
     [Fact]
-    public async Task AServiceDefinedTwiceOrOnATakenClusterIPPortDivertsNothing()
+    public async Task AServiceDefinedTwiceOrOnATakenClusterIPOrNodePortDivertsNothing()
     {
         await using var cluster = await CreateAsync("nft", output);
         await cluster.StartAgentAsync(HostileCase.Named("duplicates").Input);
 
         var web = await ManyAsync(20, () => cluster.Node1.TcpRequestAsync(At("10.96.0.10", 80)));
         var web2 = await ManyAsync(20, () => cluster.Lab.Pod("nginx-test").TcpRequestAsync(At("10.96.0.11", 80)));
+        var web3 = await ManyAsync(20, () => cluster.Lab.Client("client").TcpRequestAsync(At("192.168.56.11", 30080)));
 
         AllAnswered(web);
         AllAnswered(web2);
+        AllAnswered(web3);
         Assert.All(web, r => Assert.Equal(Web, r.Pod));
         Assert.All(web2, r => Assert.Equal(Web2, r.Pod));
+        Assert.All(web3, r => Assert.Equal(Web2, r.Pod));
     }
 
     [Fact]

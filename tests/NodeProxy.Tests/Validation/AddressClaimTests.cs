@@ -77,9 +77,9 @@ public sealed class AddressClaimTests
         var model = ModelBuilder.Build(Snapshot([late, early]), Config);
 
         Assert.Equal(["default/zz-early"], Services(model));
-        var problem = Assert.Single(model.Problems, p => p.Reason == "DuplicateClusterIPPort");
+        var problem = Assert.Single(model.Problems, p => p.Reason == "DuplicateClusterIP");
         Assert.Equal("default/aa-late", problem.Object);
-        Assert.Contains("10.96.0.9:80/tcp is already taken by default/zz-early", problem.Message, StringComparison.Ordinal);
+        Assert.Contains("clusterIP 10.96.0.9 is already allocated to default/zz-early", problem.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -108,18 +108,59 @@ public sealed class AddressClaimTests
         // The earlier one goes: the later one is programmed again, from its cached entry.
         var alone = ModelBuilder.Build(Snapshot([late]), Config, cache);
         Assert.Equal(["default/late"], Services(alone));
-        Assert.DoesNotContain(alone.Problems, p => p.Reason == "DuplicateClusterIPPort");
+        Assert.DoesNotContain(alone.Problems, p => p.Reason == "DuplicateClusterIP");
     }
 
     [Fact]
-    public void TheSameClusterIPOnAnotherPortOrProtocolIsNoCollision()
+    public void TheSameClusterIPOnAnotherPortAndProtocolIsStillTaken()
     {
-        var udp = WithClusterIP(Service("dns", 2), "10.96.0.9");
-        udp.Spec.Ports = [new V1ServicePort { Name = "dns", Protocol = "UDP", Port = 80 }];
+        // The API server allocates the address, not the port: a Service on another's cluster IP
+        // with a port of its own would otherwise receive that address's traffic on it.
+        var udp = Created(WithClusterIP(Service("dns", 2), "10.96.0.9"), 2030);
+        udp.Spec.Ports = [new V1ServicePort { Name = "dns", Protocol = "UDP", Port = 53 }];
 
-        var model = ModelBuilder.Build(Snapshot([WithClusterIP(Service("web", 1), "10.96.0.9"), udp]), Config);
+        var model = ModelBuilder.Build(Snapshot([Created(WithClusterIP(Service("web", 1), "10.96.0.9"), 2020), udp]), Config);
 
-        Assert.Equal(["default/dns", "default/web"], Services(model));
+        Assert.Equal(["default/web"], Services(model));
+        Assert.Equal("default/dns", Assert.Single(model.Problems, p => p.Reason == "DuplicateClusterIP").Object);
+    }
+
+    [Theory]
+    [InlineData("TCP", 30080, null)]
+    [InlineData("UDP", 30080, null)]
+    [InlineData("TCP", 31000, 30080)]
+    public void ANodePortNumberTakenByAnEarlierServiceRefusesTheLaterOne(string protocol, int nodePort, int? healthCheckNodePort)
+    {
+        var early = Created(NodePort(Service("early", 1), 30080), 2020);
+        var late = Created(NodePort(Service("late", 2), nodePort), 2030);
+        late.Spec.Ports[0].Protocol = protocol;
+        if (healthCheckNodePort is { } hc)
+        {
+            late.Spec.Type = "LoadBalancer";
+            late.Spec.ExternalTrafficPolicy = "Local";
+            late.Spec.HealthCheckNodePort = hc;
+        }
+
+        var model = ModelBuilder.Build(Snapshot([late, early]), Config);
+
+        Assert.Equal(["default/early"], Services(model));
+        var problem = Assert.Single(model.Problems, p => p.Reason == "DuplicateNodePort");
+        Assert.Equal("default/late", problem.Object);
+        Assert.Contains("nodePort 30080 is already allocated to default/early", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OneServiceMayUseItsNodePortForTcpAndUdp()
+    {
+        var dns = NodePort(Service("dns", 1), 30053);
+        dns.Spec.Ports = [
+            new V1ServicePort { Name = "tcp", Protocol = "TCP", Port = 53, NodePort = 30053 },
+            new V1ServicePort { Name = "udp", Protocol = "UDP", Port = 53, NodePort = 30053 }];
+
+        var model = ModelBuilder.Build(Snapshot([dns]), Config);
+
+        Assert.Equal(["default/dns"], Services(model));
+        Assert.Empty(model.Problems);
     }
 
     [Theory]
@@ -159,7 +200,7 @@ public sealed class AddressClaimTests
             Assert.Equal(Text(fresh), Text(cached));
             Assert.Equal(fresh.Problems.Select(p => p.ToString()).Order(StringComparer.Ordinal), cached.Problems.Select(p => p.ToString()).Order(StringComparer.Ordinal));
             Assert.Equal(Services(fresh).Length, Services(fresh).Select(s => services.Single(x => $"default/{x.Metadata.Name}" == s).Spec.ClusterIP).Distinct().Count());
-            refusals += cached.Problems.Count(p => p.Reason == "DuplicateClusterIPPort");
+            refusals += cached.Problems.Count(p => p.Reason == "DuplicateClusterIP");
         }
 
         Assert.True(refusals > 100, $"only {refusals} refusals: the walk hardly collides");
@@ -169,6 +210,13 @@ public sealed class AddressClaimTests
     {
         service.Spec.ClusterIP = ip;
         service.Spec.ClusterIPs = [ip];
+        return service;
+    }
+
+    private static V1Service NodePort(V1Service service, int nodePort)
+    {
+        service.Spec.Type = "NodePort";
+        service.Spec.Ports[0].NodePort = nodePort;
         return service;
     }
 

@@ -7,17 +7,19 @@ using NodeProxy.Net;
 namespace NodeProxy.Model;
 
 /// <summary>
-/// Two Services on one clusterIP:port:protocol, which the API server's allocator never lets
+/// Two Services on one cluster IP (whatever their ports) or one node port number (whatever the
+/// protocol; health check node ports included), which the API server's allocators never let
 /// happen: the earlier (by creationTimestamp, then namespace/name) keeps it, the later Service
-/// is refused whole, as the API server would have refused to create it. Decided on every build,
+/// is refused whole, as the API server would have refused to create it ("provided IP is already
+/// allocated"), so a manifest cannot take another Service's address on a port of its own. Decided on every build,
 /// after the model cache, so a reused entry cannot slip past it. Who holds which key is kept
 /// between builds and updated only at the positions whose entry changed: at 10k services a
 /// recount on every build cost more than the rest of the model build.
 /// </summary>
-internal sealed class ClusterIPClaims
+internal sealed class AllocationClaims
 {
-    private readonly Dictionary<(IPAddress, int, Protocol), List<(ModelCache.Entry Entry, V1Service Service)>> holders = [];
-    private readonly HashSet<(IPAddress, int, Protocol)> contested = [];
+    private readonly Dictionary<Claim, List<(ModelCache.Entry Entry, V1Service Service)>> holders = [];
+    private readonly HashSet<Claim> contested = [];
     private ModelCache.Entry[] counted = [];
     private V1Service[] countedServices = [];
 
@@ -32,7 +34,7 @@ internal sealed class ClusterIPClaims
         }
 
         var refused = new HashSet<ModelCache.Entry>(ReferenceEqualityComparer.Instance);
-        var taken = new Dictionary<(IPAddress, int, Protocol), string>();
+        var taken = new Dictionary<Claim, string>();
         var candidates = contested
             .SelectMany(key => holders[key])
             .DistinctBy(h => h.Entry, ReferenceEqualityComparer.Instance)
@@ -42,11 +44,12 @@ internal sealed class ClusterIPClaims
         foreach (var (entry, _) in candidates)
         {
             var keys = Keys(entry).ToList();
-            if (keys.FirstOrDefault(taken.ContainsKey) is { Item1: not null } key)
+            var key = keys.FirstOrDefault(taken.ContainsKey);
+            if (taken.ContainsKey(key))
             {
                 refused.Add(entry);
-                problems.Add(new Problem("Service", entry.Definition!.Ref, "DuplicateClusterIPPort",
-                    $"{IpText.FormatEndpoint(key.Item1, key.Item2)}/{key.Item3.Name()} is already taken by {taken[key]}; the Service is ignored"));
+                problems.Add(new Problem("Service", entry.Definition!.Ref, key.Address is null ? "DuplicateNodePort" : "DuplicateClusterIP",
+                    $"{key} is already allocated to {taken[key]}; the Service is ignored"));
                 continue;
             }
 
@@ -87,7 +90,7 @@ internal sealed class ClusterIPClaims
 
             foreach (var key in Keys(entries[i]))
             {
-                Claim(key, entries[i], services[i]);
+                Take(key, entries[i], services[i]);
             }
 
             counted[i] = entries[i];
@@ -95,7 +98,7 @@ internal sealed class ClusterIPClaims
         }
     }
 
-    private void Claim((IPAddress, int, Protocol) key, ModelCache.Entry entry, V1Service service)
+    private void Take(Claim key, ModelCache.Entry entry, V1Service service)
     {
         if (!holders.TryGetValue(key, out var list))
         {
@@ -109,7 +112,7 @@ internal sealed class ClusterIPClaims
         }
     }
 
-    private void Release((IPAddress, int, Protocol) key, ModelCache.Entry entry)
+    private void Release(Claim key, ModelCache.Entry entry)
     {
         var list = holders[key];
         list.RemoveAt(list.FindIndex(h => ReferenceEquals(h.Entry, entry)));
@@ -124,7 +127,16 @@ internal sealed class ClusterIPClaims
         }
     }
 
-    /// <summary>Each key once: a Service's ports are distinct by port and protocol, its cluster IPs by family.</summary>
-    private static IEnumerable<(IPAddress, int, Protocol)> Keys(ModelCache.Entry entry) =>
-        entry.V4.Concat(entry.V6).Select(p => (p.ClusterIP, p.Port, p.Protocol));
+    /// <summary>Each key once: a Service's ports share its cluster IP, and its TCP and UDP ports may share a node port.</summary>
+    private static IEnumerable<Claim> Keys(ModelCache.Entry entry) =>
+        entry.V4.Concat(entry.V6)
+            .SelectMany(p => new Claim?[] { new(p.ClusterIP, 0), p.NodePort is { } n ? new(null, n) : null, p.HealthCheckNodePort is { } h ? new(null, h) : null })
+            .OfType<Claim>()
+            .Distinct();
+
+    /// <summary>A cluster IP (<see cref="Port"/> 0) or a node port number (<see cref="Address"/> null).</summary>
+    private readonly record struct Claim(IPAddress? Address, int Port)
+    {
+        public override string ToString() => Address is { } address ? $"clusterIP {IpText.Format(address)}" : $"nodePort {Port}";
+    }
 }
