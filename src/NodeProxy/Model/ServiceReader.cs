@@ -51,6 +51,11 @@ internal static class ServiceReader
             return null;
         }
 
+        if (ReadSourceRanges(spec, svcRef, problems) is not { } sourceRanges)
+        {
+            return null;
+        }
+
         var ports = ReadPorts(spec, svcRef, config, problems);
         var externallyReachableType = spec.Type is "NodePort" or "LoadBalancer";
         return new ServiceDefinition(ns, name)
@@ -59,7 +64,7 @@ internal static class ServiceReader
             Ports = ports,
             ExternalIPs = ReadExternalIPs(spec, svcRef, config, problems),
             LoadBalancerIPs = ReadLoadBalancerIPs(service, svcRef, problems),
-            SourceRanges = ReadSourceRanges(spec, svcRef, problems),
+            SourceRanges = sourceRanges,
             ExternalTrafficLocal = spec.ExternalTrafficPolicy == "Local",
             InternalTrafficLocal = spec.InternalTrafficPolicy == "Local",
             AffinitySeconds = ReadAffinity(spec, svcRef, problems),
@@ -219,16 +224,19 @@ internal static class ServiceReader
         return result.Distinct().ToImmutableArray();
     }
 
-    private static ImmutableArray<IpNet> ReadSourceRanges(V1ServiceSpec spec, string svcRef, ICollection<Problem> problems)
+    /// <returns>Null when a range is not a CIDR, which the API server refuses (it allows only the space padding trimmed here).</returns>
+    private static ImmutableArray<IpNet>? ReadSourceRanges(V1ServiceSpec spec, string svcRef, ICollection<Problem> problems)
     {
         var result = ImmutableArray.CreateBuilder<IpNet>();
         foreach (var text in spec.LoadBalancerSourceRanges ?? [])
         {
-            if (!IpNet.TryParse(text, out var range))
+            if (text?.Contains('/', StringComparison.Ordinal) != true || !IpNet.TryParse(text, out var range))
             {
-                // Dropping a range only narrows who may connect, so it fails closed.
-                problems.Add(new Problem("Service", svcRef, "InvalidSourceRange", $"loadBalancerSourceRange '{text}' is not a CIDR; it is ignored"));
-                continue;
+                // Not just this range: were it the only one, dropping it would leave the Service
+                // with no firewall at all, open to every source its owner meant to keep out.
+                problems.Add(new Problem("Service", svcRef, "InvalidSourceRange",
+                    $"loadBalancerSourceRange '{text}' is not a CIDR; the Service is ignored rather than opened to every source"));
+                return null;
             }
 
             result.Add(range);

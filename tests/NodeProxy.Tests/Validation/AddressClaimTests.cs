@@ -12,7 +12,7 @@ namespace NodeProxy.Tests.Validation;
 
 /// <summary>
 /// Addresses that are not a Service's to take: this node's own, outside the service range, or
-/// another Service's clusterIP:port:protocol. Checked on every build, through the model cache.
+/// another Service's cluster IP or node port. Checked on every build, through the model cache.
 /// </summary>
 public sealed class AddressClaimTests
 {
