@@ -4,13 +4,16 @@ using CliWrap.Buffered;
 
 namespace NodeProxy.Bench;
 
+/// <summary>The first sync's log line: when it came (Stopwatch.GetTimestamp()) and how long the sync itself took by the agent's own clock (null if the line does not say).</summary>
+internal sealed record FirstSync(long At, TimeSpan? Took);
+
 /// <summary>One `nodeproxy run` in a namespace, its stderr watched for the first sync and for trouble.</summary>
-internal sealed class AgentRun : IAsyncDisposable
+internal sealed partial class AgentRun : IAsyncDisposable
 {
     /// <summary>The agent stops between syncs on SIGTERM; one that has not by then is killed.</summary>
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
 
-    private readonly TaskCompletionSource<long> synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<FirstSync> synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource kill = new();
     private readonly List<string> lines = [];
     private CommandTask<CommandResult> task = null!;
@@ -34,8 +37,8 @@ internal sealed class AgentRun : IAsyncDisposable
         return run;
     }
 
-    /// <summary>Waits for the log line of the first sync (both families in the kernel) and returns when it came, as Stopwatch.GetTimestamp().</summary>
-    public async Task<long> FirstSyncAsync(TimeSpan timeout, CancellationToken cancel)
+    /// <summary>Waits for the log line of the first sync (both families in the kernel).</summary>
+    public async Task<FirstSync> FirstSyncAsync(TimeSpan timeout, CancellationToken cancel)
     {
         try
         {
@@ -105,7 +108,8 @@ internal sealed class AgentRun : IAsyncDisposable
 
         if (line.Contains("synced", StringComparison.Ordinal))
         {
-            synced.TrySetResult(Stopwatch.GetTimestamp());
+            var took = SyncMillis().Match(line) is { Success: true } m ? TimeSpan.FromMilliseconds(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)) : (TimeSpan?)null;
+            synced.TrySetResult(new FirstSync(Stopwatch.GetTimestamp(), took));
         }
     }
 
@@ -116,4 +120,8 @@ internal sealed class AgentRun : IAsyncDisposable
             return string.Join('\n', lines.TakeLast(30));
         }
     }
+
+    /// <summary>Syncer's "synced: ...; {Millis} ms": render, diff and restore of both families, not the lists before them.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"; (\d+) ms\s*$")]
+    private static partial System.Text.RegularExpressions.Regex SyncMillis();
 }

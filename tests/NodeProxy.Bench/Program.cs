@@ -73,7 +73,7 @@ if (options.Rss.Count > 0)
             agentRuns.Add(await AgentRssBench.MeasureAsync(agent, services, options.RssFrom, stop.Token));
             var r = agentRuns[^1];
             Console.Error.WriteLine($"  agent N={services} run {k + 1}: RSS {r.RssBytes >> 20} MiB, peak {r.PeakRssBytes >> 20} MiB, "
-                + $"to first sync {r.ToFirstSync.TotalSeconds:F2} s, restore alone {r.RestoreAlone.TotalSeconds:F2} s ({r.Rules} rules), ratio {r.Ratio:F2}, load {MachineInfo.LoadAverage()}");
+                + $"to first sync {r.ToFirstSync.TotalSeconds:F2} s (the sync itself {r.SyncItself?.TotalSeconds:F2} s), restore alone {r.RestoreAlone.TotalSeconds:F2} s ({r.Rules} rules), ratio {r.Ratio:F2}, load {MachineInfo.LoadAverage()}");
         }
 
         memory.Add(new AgentMemory(services, agentRuns));
@@ -91,7 +91,8 @@ foreach (var services in options.Latency)
 
 extra.Add(ScaleReport.Latency(latencies));
 
-var command = $"dotnet run -c Release --project tests/NodeProxy.Bench -- {string.Join(' ', args)}";
+// Quoted where a shell needs it (an empty list, --rss ""), so the report's command can be pasted.
+var command = $"dotnet run -c Release --project tests/NodeProxy.Bench -- {string.Join(' ', args.Select(a => a.Length == 0 || a.Contains(' ') ? $"\"{a}\"" : a))}";
 var report = ScaleReport.Write(machine, command, started, clock.Elapsed, (loadAtStart, MachineInfo.LoadAverage()), options, new ScaleResults(runs, firstPacket, extra));
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Out))!);
 await File.WriteAllTextAsync(options.Out, report);

@@ -114,11 +114,11 @@ internal static class ScaleReport
         text.AppendLine($"iptables-nft in a fresh namespace, with the Dockerfile's `ENV` lines. Binary: {binary}.");
         text.AppendLine("RSS read from /proc 5 s after the first sync; VmHWM then. "
             + (from == AgentRssBench.FromApi ? "To first sync: from the agent's first request to the API server" : "To first sync: from starting the process")
-            + " to its log line saying the first sync (both families) is in the kernel. Restore alone: `iptables-save` and `ip6tables-save` "
+            + " to its log line saying the first sync (both families) is in the kernel; of which the sync: what that line gives the sync itself (render, diff, restores). Restore alone: `iptables-save` and `ip6tables-save` "
             + "of the agent's namespace then, loaded with plain `iptables-nft-restore` / `ip6tables-nft-restore` into a fresh namespace. "
             + "Each figure is the median of the runs (the ratio is taken run by run), with every run's value after it.").AppendLine();
-        text.AppendLine("| N | Runs | RSS once synced | Peak RSS (VmHWM) | To first sync | Restore alone (rules) | Ratio |");
-        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| N | Runs | RSS once synced | Peak RSS (VmHWM) | To first sync | ... of which the sync | Restore alone (rules) | Ratio |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var size in sizes)
         {
             string Each<T>(Func<AgentRunFigures, T> figure, Func<T, string> format) => string.Join(", ", size.Runs.Select(r => format(figure(r))));
@@ -126,6 +126,7 @@ internal static class ScaleReport
                 + $"| {size.RssBytes >> 20} MiB ({Each(r => r.RssBytes >> 20, v => v.ToString(CultureInfo.InvariantCulture))}) "
                 + $"| {size.PeakRssBytes >> 20} MiB ({Each(r => r.PeakRssBytes >> 20, v => v.ToString(CultureInfo.InvariantCulture))}) "
                 + $"| {Seconds(size.ToFirstSync)} ({Each(r => r.ToFirstSync, Seconds)}) "
+                + $"| {(size.SyncItself is { } sync ? Seconds(sync) : "-")} ({Each(r => r.SyncItself, t => t is { } v ? Seconds(v) : "-")}) "
                 + $"| {Seconds(size.RestoreAlone)} ({Each(r => r.RestoreAlone, Seconds)}; {Count(size.Runs[0].Rules)}) "
                 + $"| {Ratio(size.Ratio)}x ({Each(r => r.Ratio, Ratio)}) |");
         }
