@@ -5,63 +5,76 @@ using NodeProxy.Tests.Diff;
 
 namespace NodeProxy.Bench;
 
-/// <param name="RssBytes">VmRSS a few seconds after the first sync, once startup garbage had a chance to go.</param>
-/// <param name="PeakRssBytes">VmHWM then: the most the agent ever held, which is what a memory limit must allow.</param>
-/// <param name="FirstSync">From starting the process to its log saying the first sync is in the kernel.</param>
-internal sealed record AgentMemory(int Services, long RssBytes, long PeakRssBytes, TimeSpan FirstSync);
-
 /// <summary>
-/// What the real agent costs in memory: `nodeproxy run` in a fresh namespace with the image's
-/// environment, reading manifests of the synthetic cluster, measured from /proc as a kubelet's
-/// memory limit would see it.
+/// What the agent as shipped costs: the published `nodeproxy` executable (<see cref="AgentBinary"/>)
+/// with the image's environment, `nodeproxy run` in a fresh namespace on iptables-nft, watching the
+/// fake API server that serves the synthetic cluster (or, with `--rss-from manifests`, reading its
+/// manifests). Memory is read from /proc as a kubelet's memory limit would see it; the first sync's
+/// time is set against a plain iptables-restore of the same rules, measured in the same run.
 /// </summary>
 internal static class AgentRssBench
 {
-    /// <summary>A 10k-service first sync takes about 25 s on two cores, most of it parsing the manifests.</summary>
-    private static readonly TimeSpan FirstSyncTimeout = TimeSpan.FromMinutes(3);
+    /// <summary>A 30k-service first sync takes about a minute on two loaded cores.</summary>
+    private static readonly TimeSpan FirstSyncTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>The wait before the reported RSS: the first sync's transient allocations are collected by then.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(5);
 
-    /// <summary>The agent stops between syncs on SIGTERM; one that has not by then is killed.</summary>
-    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+    public const string FromApi = "api";
+    public const string FromManifests = "manifests";
 
-    public static async Task<AgentMemory> MeasureAsync(int services, CancellationToken cancel)
+    public static async Task<AgentRunFigures> MeasureAsync(AgentBinary agent, int services, string from, CancellationToken cancel)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(services, 1);
-        var agent = AgentDll();
-        var folder = Directory.CreateTempSubdirectory("nodeproxy-rss-").FullName;
+        await using var ns = await BenchNamespace.CreateAsync();
+        // The metrics server and the API server bind 127.0.0.1, which a new namespace only has once lo is up.
+        await Cli.Wrap("ip").WithArguments(["netns", "exec", ns.Name, "ip", "link", "set", "lo", "up"]).ExecuteBufferedAsync(cancel);
+        ApiFeed? api = null;
+        string? manifests = null;
         try
         {
-            await SyntheticCluster.WriteManifestsAsync(folder, services, cancel);
-            await using var ns = await BenchNamespace.CreateAsync();
-            // The metrics server binds 127.0.0.1, which a new namespace only has once lo is up.
-            await Cli.Wrap("ip").WithArguments(["netns", "exec", ns.Name, "ip", "link", "set", "lo", "up"]).ExecuteBufferedAsync(cancel);
-            await using var run = AgentRun.Start(ns.Name, agent,
-                ["run", "--source", folder, "--node-name", SyntheticModel.NodeName, "--cluster-cidr", SyntheticCluster.ClusterCidr,
+            string[] source;
+            if (from == FromApi)
+            {
+                api = await ApiFeed.StartAsync(ns.Name, services);
+                source = ["--kubeconfig", api.Kubeconfig];
+            }
+            else
+            {
+                manifests = Directory.CreateTempSubdirectory("nodeproxy-rss-").FullName;
+                await SyntheticCluster.WriteManifestsAsync(manifests, services, cancel);
+                source = ["--source", manifests];
+            }
+
+            await using var run = AgentRun.Start(ns.Name, agent.Executable,
+                ["run", .. source, "--node-name", SyntheticModel.NodeName, "--cluster-cidr", SyntheticCluster.ClusterCidr,
                  "--iptables-backend", "nft", "--metrics-bind-address", "127.0.0.1:10249", "--healthz-bind-address", "127.0.0.1:10256"]);
-            var firstSync = await run.FirstSyncAsync(FirstSyncTimeout, cancel);
-            var pid = AgentPid(run.ProcessId, agent);
+            var synced = await run.FirstSyncAsync(FirstSyncTimeout, cancel);
+            var start = api is null ? run.Started
+                : api.FirstRequest is not 0 and var first ? first
+                : throw new InvalidOperationException("the agent synced without asking the API server anything");
+            var pid = AgentPid(run.ProcessId, agent.Executable);
             await Task.Delay(Settle, cancel);
             var (rss, peak) = ReadMemory(pid);
             run.ThrowIfUnhealthy();
-            await run.StopAsync(StopGrace);
-            return new AgentMemory(services, rss, peak, firstSync);
+            var saved = await RestoreAlone.SaveAsync(ns.Name, cancel);
+            // Stopped first, so the restore alone has the machine the agent had.
+            await run.StopAsync();
+            var restore = await RestoreAlone.TimeAsync(saved, cancel);
+            return new AgentRunFigures(rss, peak, Stopwatch.GetElapsedTime(start, synced.At), restore, saved.Sum(s => s.Rules), synced.Took);
         }
         finally
         {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
+            if (api is not null)
+            {
+                await api.DisposeAsync();
+            }
 
-    /// <summary>
-    /// The agent's own build output, copied by the project file (CopyAgent): the copy next to this
-    /// assembly lacks the packages ASP.NET Core's shared framework replaced for the fake API server.
-    /// </summary>
-    private static string AgentDll()
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "agent", "nodeproxy.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build tests/NodeProxy.Bench, whose CopyAgent target puts it there", dll);
+            if (manifests is not null)
+            {
+                Directory.Delete(manifests, recursive: true);
+            }
+        }
     }
 
     /// <summary>
@@ -110,113 +123,4 @@ internal static class AgentRssBench
         status.FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal)) is { } line
             ? long.Parse(line[field.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)
             : throw new InvalidOperationException($"/proc status has no {field}");
-
-    /// <summary>One `nodeproxy run` in a namespace, its stderr watched for the first sync and for trouble.</summary>
-    private sealed class AgentRun : IAsyncDisposable
-    {
-        private readonly Stopwatch clock = Stopwatch.StartNew();
-        private readonly TaskCompletionSource<TimeSpan> synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly CancellationTokenSource kill = new();
-        private readonly List<string> lines = [];
-        private CommandTask<CommandResult> task = null!;
-
-        public int ProcessId => task.ProcessId;
-
-        public static AgentRun Start(string ns, string agent, IReadOnlyList<string> args)
-        {
-            var run = new AgentRun();
-            // The same dotnet host as this process when there is one: PATH inside sudo may differ.
-            var host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
-            run.task = Cli.Wrap("ip")
-                .WithArguments(["netns", "exec", ns, host, agent, .. args])
-                .WithEnvironmentVariables(ImageEnvironment.Read())
-                .WithStandardOutputPipe(PipeTarget.ToDelegate(run.Line))
-                .WithStandardErrorPipe(PipeTarget.ToDelegate(run.Line))
-                .WithValidation(CommandResultValidation.None)
-                .ExecuteAsync(run.kill.Token);
-            return run;
-        }
-
-        public async Task<TimeSpan> FirstSyncAsync(TimeSpan timeout, CancellationToken cancel)
-        {
-            try
-            {
-                await Task.WhenAny(synced.Task, task.Task).WaitAsync(timeout, cancel);
-            }
-            catch (TimeoutException)
-            {
-                throw new TimeoutException($"the agent did not sync within {timeout.TotalSeconds:0} s:\n{Tail()}");
-            }
-
-            if (!synced.Task.IsCompleted)
-            {
-                throw new InvalidOperationException($"the agent exited before its first sync:\n{Tail()}");
-            }
-
-            ThrowIfUnhealthy();
-            return await synced.Task;
-        }
-
-        /// <summary>A skipped object means the manifests are not the model they claim to be; a failed sync, that the figures are not of a working agent.</summary>
-        public void ThrowIfUnhealthy()
-        {
-            lock (lines)
-            {
-                if (lines.FirstOrDefault(l => l.Contains("skipped:", StringComparison.Ordinal) || l.Contains("failed", StringComparison.Ordinal)) is { } bad)
-                {
-                    throw new InvalidOperationException($"the agent said: {bad}");
-                }
-            }
-
-            if (task.Task.IsCompleted)
-            {
-                throw new InvalidOperationException($"the agent exited:\n{Tail()}");
-            }
-        }
-
-        public async Task StopAsync(TimeSpan grace)
-        {
-            if (task.Task.IsCompleted)
-            {
-                return;
-            }
-
-            await Cli.Wrap("kill").WithArguments(["-s", "TERM", ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-                .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(CancellationToken.None);
-            if (await Task.WhenAny(task.Task, Task.Delay(grace)) != task.Task)
-            {
-                await kill.CancelAsync();
-            }
-
-            await task.Task.ContinueWith(_ => { }, TaskScheduler.Default);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            // Also after a failure or Ctrl+C: no agent may outlive the namespace it programs.
-            await StopAsync(StopGrace);
-            kill.Dispose();
-        }
-
-        private void Line(string line)
-        {
-            lock (lines)
-            {
-                lines.Add(line);
-            }
-
-            if (line.Contains("synced", StringComparison.Ordinal))
-            {
-                synced.TrySetResult(clock.Elapsed);
-            }
-        }
-
-        private string Tail()
-        {
-            lock (lines)
-            {
-                return string.Join('\n', lines.TakeLast(30));
-            }
-        }
-    }
 }

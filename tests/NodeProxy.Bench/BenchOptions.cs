@@ -14,6 +14,7 @@ internal sealed record BenchOptions(
     int Connections,
     int Repeat,
     IReadOnlyList<int> Rss,
+    string RssFrom,
     IReadOnlyList<int> Latency,
     string Out)
 {
@@ -23,7 +24,7 @@ internal sealed record BenchOptions(
     public const string Usage = """
         usage: nodeproxy-bench scale [--services 1000,10000,30000] [--baseline-max 10000] [--baseline-limit 600] [--backends nft,legacy]
                                      [--first-packet 10,10000] [--connections 2000] [--repeat 3]
-                                     [--rss 10000] [--latency 1000,10000] [--out docs/benchmarks/results.md]
+                                     [--rss 10000] [--rss-from api|manifests] [--latency 1000,10000] [--out docs/benchmarks/results.md]
         (an empty list, e.g. --rss "", skips that part)
         (scale also writes the figures as results.json beside --out, and the plots as PNGs in its folder)
                nodeproxy-bench plot [--in docs/benchmarks/results.json] [--out docs/benchmarks]
@@ -37,7 +38,7 @@ internal sealed record BenchOptions(
             throw new ArgumentException(Usage);
         }
 
-        var options = new BenchOptions([1_000, 10_000, 30_000], 10_000, TimeSpan.FromSeconds(600), ["nft", "legacy"], [10, 10_000], 2_000, 3, [10_000], [1_000, 10_000], "docs/benchmarks/results.md");
+        var options = new BenchOptions([1_000, 10_000, 30_000], 10_000, TimeSpan.FromSeconds(600), ["nft", "legacy"], [10, 10_000], 2_000, 3, [10_000], AgentRssBench.FromApi, [1_000, 10_000], "docs/benchmarks/results.md");
         for (var i = 1; i < args.Length; i += 2)
         {
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value\n{Usage}");
@@ -51,6 +52,7 @@ internal sealed record BenchOptions(
                 "--connections" => options with { Connections = int.Parse(value) },
                 "--repeat" => options with { Repeat = int.Parse(value) },
                 "--rss" => options with { Rss = Numbers(value) },
+                "--rss-from" => options with { RssFrom = value },
                 "--latency" => options with { Latency = Numbers(value) },
                 "--out" => options with { Out = value },
                 _ => throw new ArgumentException($"unknown option {args[i]}\n{Usage}"),
@@ -58,8 +60,9 @@ internal sealed record BenchOptions(
         }
 
         return options.Repeat >= 1 && options.Services.Concat(options.FirstPacket).All(n => n >= 10) && options.Backends.All(b => b is "nft" or "legacy")
+            && options.RssFrom is AgentRssBench.FromApi or AgentRssBench.FromManifests
             ? options
-            : throw new ArgumentException($"--repeat must be at least 1, every service count at least 10, backends nft or legacy\n{Usage}");
+            : throw new ArgumentException($"--repeat must be at least 1, every service count at least 10, backends nft or legacy, --rss-from api or manifests\n{Usage}");
     }
 
     private static IReadOnlyList<int> Numbers(string value) => [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)];

@@ -60,10 +60,26 @@ foreach (var backend in options.Backends.Select(b => b == "nft" ? IptablesBacken
 var firstPacket = await FirstPacketRun.RunAsync(options, stop.Token);
 var extra = new List<string>();
 var memory = new List<AgentMemory>();
-foreach (var services in options.Rss)
+if (options.Rss.Count > 0)
 {
-    memory.Add(await AgentRssBench.MeasureAsync(services, stop.Token));
-    Console.Error.WriteLine($"  agent memory N={services}: RSS {memory[^1].RssBytes >> 20} MiB, peak {memory[^1].PeakRssBytes >> 20} MiB, first sync {memory[^1].FirstSync.TotalSeconds:F1} s");
+    // Published once: the Dockerfile's command, so the binary measured is the one the image ships.
+    using var agent = await AgentBinary.PublishAsync(stop.Token);
+    Console.Error.WriteLine($"  agent: {agent.Description}");
+    foreach (var services in options.Rss)
+    {
+        var agentRuns = new List<AgentRunFigures>();
+        for (var k = 0; k < options.Repeat; k++)
+        {
+            agentRuns.Add(await AgentRssBench.MeasureAsync(agent, services, options.RssFrom, stop.Token));
+            var r = agentRuns[^1];
+            Console.Error.WriteLine($"  agent N={services} run {k + 1}: RSS {r.RssBytes >> 20} MiB, peak {r.PeakRssBytes >> 20} MiB, "
+                + $"to first sync {r.ToFirstSync.TotalSeconds:F2} s (the sync itself {r.SyncItself?.TotalSeconds:F2} s), restore alone {r.RestoreAlone.TotalSeconds:F2} s ({r.Rules} rules), ratio {r.Ratio:F2}, load {MachineInfo.LoadAverage()}");
+        }
+
+        memory.Add(new AgentMemory(services, agentRuns));
+    }
+
+    extra.Add(ScaleReport.Memory(memory, agent.Description, options.RssFrom));
 }
 
 var latencies = new List<LatencyResult>();
@@ -73,10 +89,10 @@ foreach (var services in options.Latency)
     Console.Error.WriteLine($"  latency N={services}: p50 {latencies[^1].P50.TotalMilliseconds:F0} ms, p99 {latencies[^1].P99.TotalMilliseconds:F0} ms");
 }
 
-extra.Add(ScaleReport.Memory(memory));
 extra.Add(ScaleReport.Latency(latencies));
 
-var command = $"dotnet run -c Release --project tests/NodeProxy.Bench -- {string.Join(' ', args)}";
+// Quoted where a shell needs it (an empty list, --rss ""), so the report's command can be pasted.
+var command = $"dotnet run -c Release --project tests/NodeProxy.Bench -- {string.Join(' ', args.Select(a => a.Length == 0 || a.Contains(' ') ? $"\"{a}\"" : a))}";
 var report = ScaleReport.Write(machine, command, started, clock.Elapsed, (loadAtStart, MachineInfo.LoadAverage()), options, new ScaleResults(runs, firstPacket, extra));
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Out))!);
 await File.WriteAllTextAsync(options.Out, report);

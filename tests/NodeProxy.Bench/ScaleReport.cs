@@ -104,16 +104,31 @@ internal static class ScaleReport
         return text.ToString().TrimEnd();
     }
 
-    public static string Memory(IReadOnlyList<AgentMemory> runs)
+    public static string Memory(IReadOnlyList<AgentMemory> sizes, string binary, string from)
     {
         var text = new StringBuilder();
-        text.AppendLine("## The agent's memory holding N services").AppendLine();
-        text.AppendLine("`nodeproxy run --source <manifests>` on iptables-nft in a namespace; RSS read from /proc 5 s after its first sync.").AppendLine();
-        text.AppendLine("| N | RSS | Peak RSS (VmHWM) | Start to first sync done |");
-        text.AppendLine("|---:|---:|---:|---:|");
-        foreach (var run in runs)
+        text.AppendLine("## The agent as shipped: memory and list-to-first-sync").AppendLine();
+        text.Append(from == AgentRssBench.FromApi
+            ? "`nodeproxy run --kubeconfig` watching the fake API server (TLS, in the agent's namespace, in the benchmark's process) that serves the cluster; "
+            : "`nodeproxy run --source <manifests>`; ");
+        text.AppendLine($"iptables-nft in a fresh namespace, with the Dockerfile's `ENV` lines. Binary: {binary}.");
+        text.AppendLine("RSS read from /proc 5 s after the first sync; VmHWM then. "
+            + (from == AgentRssBench.FromApi ? "To first sync: from the agent's first request to the API server" : "To first sync: from starting the process")
+            + " to its log line saying the first sync (both families) is in the kernel; of which the sync: what that line gives the sync itself (render, diff, restores). Restore alone: `iptables-save` and `ip6tables-save` "
+            + "of the agent's namespace then, loaded with plain `iptables-nft-restore` / `ip6tables-nft-restore` into a fresh namespace. "
+            + "Each figure is the median of the runs (the ratio is taken run by run), with every run's value after it.").AppendLine();
+        text.AppendLine("| N | Runs | RSS once synced | Peak RSS (VmHWM) | To first sync | ... of which the sync | Restore alone (rules) | Ratio |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var size in sizes)
         {
-            text.AppendLine($"| {Size(run.Services)} | {run.RssBytes >> 20} MiB | {run.PeakRssBytes >> 20} MiB | {Seconds(run.FirstSync)} |");
+            string Each<T>(Func<AgentRunFigures, T> figure, Func<T, string> format) => string.Join(", ", size.Runs.Select(r => format(figure(r))));
+            text.AppendLine($"| {Size(size.Services)} | {size.Runs.Count} "
+                + $"| {size.RssBytes >> 20} MiB ({Each(r => r.RssBytes >> 20, v => v.ToString(CultureInfo.InvariantCulture))}) "
+                + $"| {size.PeakRssBytes >> 20} MiB ({Each(r => r.PeakRssBytes >> 20, v => v.ToString(CultureInfo.InvariantCulture))}) "
+                + $"| {Seconds(size.ToFirstSync)} ({Each(r => r.ToFirstSync, Seconds)}) "
+                + $"| {(size.SyncItself is { } sync ? Seconds(sync) : "-")} ({Each(r => r.SyncItself, t => t is { } v ? Seconds(v) : "-")}) "
+                + $"| {Seconds(size.RestoreAlone)} ({Each(r => r.RestoreAlone, Seconds)}; {Count(size.Runs[0].Rules)}) "
+                + $"| {Ratio(size.Ratio)}x ({Each(r => r.Ratio, Ratio)}) |");
         }
 
         return text.ToString().TrimEnd();
@@ -157,6 +172,8 @@ internal static class ScaleReport
     private static string Ms(TimeSpan time) => time.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture);
 
     private static string Seconds(TimeSpan time) => $"{time.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s";
+
+    private static string Ratio(double ratio) => ratio.ToString("F2", CultureInfo.InvariantCulture);
 
     private static string Micro(TimeSpan time) => time.TotalMicroseconds.ToString("F0", CultureInfo.InvariantCulture);
 }

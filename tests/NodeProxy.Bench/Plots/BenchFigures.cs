@@ -18,7 +18,7 @@ internal sealed record BenchFigures(
             .Where(r => r.Cold is not null)
             .Select(r => new SyncFigure(r.Run.Layout, r.Run.Backend, r.Run.Services, r.Cold!.Median.TotalSeconds, r.Cold.Unfinished, r.Change?.Median.TotalMilliseconds))],
         [.. firstPacket.Select(f => new FirstPacketFigure(f.Layout, f.Backend, f.Services, f.Times.Median.TotalMicroseconds, f.Times.P99.TotalMicroseconds))],
-        [.. memory.Select(m => new MemoryFigure(m.Services, m.RssBytes / 1048576.0, m.PeakRssBytes / 1048576.0))]);
+        [.. memory.Select(m => new MemoryFigure(m.Services, m.RssBytes / 1048576.0, m.PeakRssBytes / 1048576.0, m.ToFirstSync.TotalSeconds, m.RestoreAlone.TotalSeconds))]);
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
@@ -33,4 +33,6 @@ internal sealed record SyncFigure(string Layout, string Backend, int Services, d
 
 internal sealed record FirstPacketFigure(string Layout, string Backend, int Services, double MedianMicroseconds, double P99Microseconds);
 
-internal sealed record MemoryFigure(int Services, double RssMiB, double PeakRssMiB);
+/// <param name="ToFirstSyncSeconds">The agent's list-to-first-sync (null in figures from before it was measured).</param>
+/// <param name="RestoreAloneSeconds">A plain iptables-restore of the same rules, in the same run.</param>
+internal sealed record MemoryFigure(int Services, double RssMiB, double PeakRssMiB, double? ToFirstSyncSeconds = null, double? RestoreAloneSeconds = null);

@@ -15,6 +15,10 @@ public sealed record RecordedRequest(string Path, string Query, bool Watch)
 public sealed class RequestLog
 {
     readonly ConcurrentQueue<RecordedRequest> requests = new();
+    long firstArrival;
+
+    /// <summary>Stopwatch.GetTimestamp() when the first request arrived, 0 before any: where a client's start-up ends and its lists begin.</summary>
+    public long FirstArrival => Interlocked.Read(ref firstArrival);
 
     public IReadOnlyList<RecordedRequest> All => [.. requests];
 
@@ -24,5 +28,9 @@ public sealed class RequestLog
 
     public IReadOnlyList<string> Queries(string path) => [.. requests.Where(r => r.Path == path).Select(r => r.Query)];
 
-    internal void Record(RecordedRequest request) => requests.Enqueue(request);
+    internal void Record(RecordedRequest request)
+    {
+        Interlocked.CompareExchange(ref firstArrival, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
+        requests.Enqueue(request);
+    }
 }
