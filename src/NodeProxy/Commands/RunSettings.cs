@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using Microsoft.Extensions.Options;
 using NodeProxy.Apply;
@@ -53,7 +54,8 @@ internal sealed class RunSettingsValidator : IValidateOptions<RunSettings>
 }
 
 /// <summary>The options system builds its own instance; this one hands it the parsed record, then runs the validators.</summary>
-internal sealed class ParsedOptions<T>(T parsed, IEnumerable<IConfigureOptions<T>> setups, IEnumerable<IPostConfigureOptions<T>> postConfigures, IEnumerable<IValidateOptions<T>> validations)
+/// <typeparam name="T">Annotated as OptionsFactory requires (for the trimmer); this factory never calls the constructor.</typeparam>
+internal sealed class ParsedOptions<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(T parsed, IEnumerable<IConfigureOptions<T>> setups, IEnumerable<IPostConfigureOptions<T>> postConfigures, IEnumerable<IValidateOptions<T>> validations)
     : OptionsFactory<T>(setups, postConfigures, validations)
     where T : class
 {

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using YamlDotNet.Serialization;
+using System.Text.Json;
+using NodeProxy.Sources;
 
 namespace NodeProxy.Commands;
 
@@ -62,13 +63,23 @@ internal static class Settings
 
         try
         {
-            var yaml = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object?>>(File.ReadAllText(args[at + 1])) ?? [];
-            return yaml.ToDictionary(
-                e => e.Key,
-                e => e.Value switch
+            using var yaml = YamlJson.Parse(File.ReadAllText(args[at + 1]), typed: false);
+            if (yaml is null || yaml.RootElement.ValueKind == JsonValueKind.Null)
+            {
+                return [];
+            }
+
+            if (yaml.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new ArgumentException($"{ConfigFlag} {args[at + 1]}: expected settings (key: value lines)");
+            }
+
+            return yaml.RootElement.EnumerateObject().ToDictionary(
+                e => e.Name,
+                e => e.Value.ValueKind switch
                 {
-                    IEnumerable<object> list when e.Value is not string => string.Join(',', list),
-                    _ => Convert.ToString(e.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+                    JsonValueKind.Array => string.Join(',', e.Value.EnumerateArray().Select(Text)),
+                    _ => Text(e.Value),
                 },
                 StringComparer.Ordinal);
         }
@@ -77,4 +88,12 @@ internal static class Settings
             throw new ArgumentException($"{ConfigFlag} {args[at + 1]}: {e.Message}");
         }
     }
+
+    /// <summary>Scalars arrive as written (the loader keeps them untyped); a nested object has no flag spelling.</summary>
+    private static string Text(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Null => "",
+        JsonValueKind.String => value.GetString()!,
+        _ => value.GetRawText(),
+    };
 }

@@ -1,11 +1,9 @@
 using System.Collections.Immutable;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using NodeProxy.Cluster;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace NodeProxy.Sources;
 
@@ -19,14 +17,14 @@ internal sealed class ManifestReader
     private const string ProblemKind = "Manifest";
     private const string Malformed = "MalformedDocument";
 
-    // Our own map rather than the client's LoadAllFromString: that one throws on any kind it has
-    // no model for (CRDs, "List"), which would make one unknown document fail a whole file.
-    private static readonly Dictionary<(string ApiVersion, string Kind), Func<ManifestReader, string, object>> Loaders = new()
+    // Our own map rather than a loader by kind: one unknown document (a CRD, a "List") must not
+    // fail a whole file. Decoding is KubernetesJson's, as for objects from the API server.
+    private static readonly Dictionary<(string ApiVersion, string Kind), Func<ManifestReader, JsonElement, IKubernetesObject>> Loaders = new()
     {
-        [("v1", "Service")] = (reader, text) => Add(reader.services, KubernetesYaml.Deserialize<V1Service>(text)),
-        [("discovery.k8s.io/v1", "EndpointSlice")] = (reader, text) => Add(reader.slices, KubernetesYaml.Deserialize<V1EndpointSlice>(text)),
-        [("v1", "Pod")] = (reader, text) => Add(reader.pods, KubernetesYaml.Deserialize<V1Pod>(text)),
-        [("v1", "Node")] = (reader, text) => Add(reader.nodes, KubernetesYaml.Deserialize<V1Node>(text)),
+        [("v1", "Service")] = (reader, json) => Add(reader.services, Decode<V1Service>(json)),
+        [("discovery.k8s.io/v1", "EndpointSlice")] = (reader, json) => Add(reader.slices, Decode<V1EndpointSlice>(json)),
+        [("v1", "Pod")] = (reader, json) => Add(reader.pods, Decode<V1Pod>(json)),
+        [("v1", "Node")] = (reader, json) => Add(reader.nodes, Decode<V1Node>(json)),
     };
 
     private readonly Dictionary<object, string> origins = new(ReferenceEqualityComparer.Instance);
@@ -77,11 +75,11 @@ internal sealed class ManifestReader
 
     private void ReadJson(string file, string text)
     {
-        string compact;
+        JsonDocument document;
         try
         {
             // JSON is YAML, but System.Text.Json reports JSON mistakes in JSON terms.
-            compact = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })?.ToJsonString() ?? "";
+            document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = YamlJson.MaxDepth + 1 });
         }
         catch (JsonException e)
         {
@@ -89,17 +87,22 @@ internal sealed class ManifestReader
             return;
         }
 
-        ReadDocument($"{file}#0", compact, lineOffset: null);
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Null)
+            {
+                ReadObject($"{file}#0", document.RootElement, new Source(null, null, "$"), inherited: null);
+            }
+        }
     }
 
-    /// <param name="lineOffset">Lines of the file before the document; null when positions in
-    /// the parsed text mean nothing to the user.</param>
-    private void ReadDocument(string name, string text, int? lineOffset)
+    /// <param name="lineOffset">Lines of the file before the document.</param>
+    private void ReadDocument(string name, string text, int lineOffset)
     {
-        var stream = new YamlStream();
+        JsonDocument? document;
         try
         {
-            stream.Load(new StringReader(text));
+            document = YamlJson.Parse(text);
         }
         catch (YamlException e)
         {
@@ -107,38 +110,37 @@ internal sealed class ManifestReader
             return;
         }
 
-        var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
-        if (root is null || IsNull(root))
+        using (document)
         {
-            return;
+            if (document is not null && document.RootElement.ValueKind != JsonValueKind.Null)
+            {
+                ReadObject(name, document.RootElement, new Source(text, lineOffset, "$"), inherited: null);
+            }
         }
-
-        ReadObject(name, root, text, lineOffset, inherited: null);
     }
 
-    /// <param name="text">The object's own YAML when it is a whole document, so that parser
-    /// errors carry file positions; null for List items, which are re-serialized.</param>
+    /// <param name="source">Where the object sits, so that a decode error can point into the file.</param>
     /// <param name="inherited">apiVersion and kind implied by a typed list such as ServiceList,
     /// whose items the API server writes without them.</param>
-    private void ReadObject(string name, YamlNode node, string? text, int? lineOffset, (string ApiVersion, string Kind)? inherited)
+    private void ReadObject(string name, JsonElement node, Source source, (string ApiVersion, string Kind)? inherited)
     {
-        if (node is not YamlMappingNode mapping)
+        if (node.ValueKind != JsonValueKind.Object)
         {
-            problems.Add(new Problem(ProblemKind, name, Malformed, $"expected an object, found a {node.NodeType.ToString().ToLowerInvariant()}"));
+            problems.Add(new Problem(ProblemKind, name, Malformed, $"expected an object, found {Describe(node.ValueKind)}"));
             return;
         }
 
-        var apiVersion = Scalar(mapping, "apiVersion") ?? inherited?.ApiVersion;
-        var kind = Scalar(mapping, "kind") ?? inherited?.Kind;
+        var apiVersion = Scalar(node, "apiVersion") ?? inherited?.ApiVersion;
+        var kind = Scalar(node, "kind") ?? inherited?.Kind;
         if (string.IsNullOrEmpty(apiVersion) || string.IsNullOrEmpty(kind))
         {
             problems.Add(new Problem(ProblemKind, name, "MissingKind", "the document has no apiVersion or no kind"));
             return;
         }
 
-        if (kind.EndsWith("List", StringComparison.Ordinal) && mapping.Children.TryGetValue("items", out var items))
+        if (kind.EndsWith("List", StringComparison.Ordinal) && node.TryGetProperty("items", out var items))
         {
-            ReadList(name, apiVersion, kind, items);
+            ReadList(name, apiVersion, kind, items, source);
             return;
         }
 
@@ -149,26 +151,28 @@ internal sealed class ManifestReader
 
         try
         {
-            origins[load(this, text ?? Serialize(WithType(mapping, apiVersion, kind)))] = name;
+            var loaded = load(this, node);
+            (loaded.ApiVersion, loaded.Kind) = (apiVersion, kind);
+            origins[loaded] = name;
         }
-        catch (YamlException e)
+        catch (JsonException e)
         {
-            problems.Add(new Problem(ProblemKind, name, Malformed, Describe(e, text is null ? null : lineOffset)));
+            problems.Add(new Problem(ProblemKind, name, Malformed, Describe(e, source)));
         }
-        catch (Exception e) when (e is FormatException or OverflowException or InvalidCastException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is FormatException or OverflowException or InvalidCastException or ArgumentException or InvalidOperationException or NotSupportedException)
         {
             problems.Add(new Problem(ProblemKind, name, Malformed, e.Message));
         }
     }
 
-    private void ReadList(string name, string apiVersion, string kind, YamlNode items)
+    private void ReadList(string name, string apiVersion, string kind, JsonElement items, Source source)
     {
-        if (IsNull(items))
+        if (items.ValueKind == JsonValueKind.Null)
         {
             return;
         }
 
-        if (items is not YamlSequenceNode sequence)
+        if (items.ValueKind != JsonValueKind.Array)
         {
             problems.Add(new Problem(ProblemKind, name, Malformed, $"{kind} items is not a list"));
             return;
@@ -176,15 +180,19 @@ internal sealed class ManifestReader
 
         // A plain "List" mixes kinds and every item names its own; "ServiceList" and the like do not.
         (string, string)? implied = kind == "List" ? null : (apiVersion, kind[..^"List".Length]);
-        for (var i = 0; i < sequence.Children.Count; i++)
+        var i = 0;
+        foreach (var item in items.EnumerateArray())
         {
-            var item = sequence.Children[i];
-            if (!IsNull(item))
+            if (item.ValueKind != JsonValueKind.Null)
             {
-                ReadObject($"{name}.items[{i}]", item, text: null, lineOffset: null, implied);
+                ReadObject($"{name}.items[{i}]", item, source with { Path = $"{source.Path}.items[{i}]" }, implied);
             }
+
+            i++;
         }
     }
+
+    private static T Decode<T>(JsonElement json) => KubernetesJson.Deserialize<T>(json) ?? throw new JsonException("the object is null");
 
     private static T Add<T>(List<T> list, T item)
     {
@@ -192,28 +200,21 @@ internal sealed class ManifestReader
         return item!;
     }
 
-    private static YamlMappingNode WithType(YamlMappingNode mapping, string apiVersion, string kind)
+    private static string? Scalar(JsonElement mapping, string key) =>
+        !mapping.TryGetProperty(key, out var value) ? null
+        : value.ValueKind == JsonValueKind.String ? value.GetString()
+        : value.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False ? value.GetRawText()
+        : null;
+
+    private static string Describe(JsonValueKind kind) => kind switch
     {
-        var copy = new YamlMappingNode(mapping.Children);
-        copy.Children[new YamlScalarNode("apiVersion")] = new YamlScalarNode(apiVersion);
-        copy.Children[new YamlScalarNode("kind")] = new YamlScalarNode(kind);
-        return copy;
-    }
+        JsonValueKind.Array => "a list",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        _ => $"a {kind.ToString().ToLowerInvariant()} value",
+    };
 
-    private static string Serialize(YamlNode node)
-    {
-        var writer = new StringWriter();
-        new YamlStream(new YamlDocument(node)).Save(writer, assignAnchors: false);
-        return writer.ToString();
-    }
-
-    private static string? Scalar(YamlMappingNode mapping, string key) =>
-        mapping.Children.TryGetValue(key, out var value) && value is YamlScalarNode scalar ? scalar.Value : null;
-
-    private static bool IsNull(YamlNode node) =>
-        node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: null or "" or "~" or "null" or "Null" or "NULL" };
-
-    /// <summary>The loader wraps the useful message ("'eighty' is not a number") in a generic one.</summary>
+    /// <summary>The loader wraps the useful message in a generic one.</summary>
     private static string Describe(YamlException e, int? lineOffset)
     {
         var innermost = (Exception)e;
@@ -225,4 +226,34 @@ internal sealed class ManifestReader
         var message = innermost == e ? e.Message : $"{e.Message}: {innermost.Message}";
         return lineOffset is { } offset && e.Start.Line > 0 ? $"line {e.Start.Line + offset}: {message}" : message;
     }
+
+    /// <summary>
+    /// A decode error names a JSON path and a position in JSON the user never wrote: point at the
+    /// YAML line and quote the value instead ("line 9: spec.ports[0].port 'eighty': ...").
+    /// </summary>
+    private static string Describe(JsonException e, Source source)
+    {
+        var message = e.Message;
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        message = cut >= 0 ? message[..cut] : message;
+        if (e.Path is not { } path)
+        {
+            return message;
+        }
+
+        var full = source.Path + path[1..];
+        var field = full.TrimStart('$').TrimStart('.');
+        if (source.Text is null || YamlJson.Locate(source.Text, full) is not { } found)
+        {
+            return $"{field}: {message}";
+        }
+
+        var value = found.Scalar is null ? "" : $" '{found.Scalar}'";
+        return $"line {found.Start.Line + source.LineOffset}: {field}{value}: {message}";
+    }
+
+    /// <param name="Text">The YAML document the object is in; null for JSON files.</param>
+    /// <param name="LineOffset">Lines of the file before the document.</param>
+    /// <param name="Path">The object's JSON path within the document ("$", "$.items[3]").</param>
+    private sealed record Source(string? Text, int? LineOffset, string Path);
 }

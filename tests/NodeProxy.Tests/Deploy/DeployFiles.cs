@@ -24,7 +24,7 @@ internal static class DeployFiles
     /// <summary>The *.yaml files kubectl would apply, each with the objects it holds.</summary>
     public static IReadOnlyList<(string File, IReadOnlyList<object> Objects)> LoadManifests() =>
         [.. Directory.GetFiles(DaemonSetDir, "*.yaml").Order(StringComparer.Ordinal)
-            .Select(file => (Path.GetFileName(file), (IReadOnlyList<object>)KubernetesYaml.LoadAllFromString(File.ReadAllText(file), strict: true)))];
+            .Select(file => (Path.GetFileName(file), (IReadOnlyList<object>)TestYaml.LoadAll(File.ReadAllText(file), strict: true)))];
 
     public static T Single<T>()
         where T : IKubernetesObject<V1ObjectMeta> => Assert.Single(LoadManifests().SelectMany(m => m.Objects).OfType<T>());

@@ -87,7 +87,7 @@ internal sealed class ClusterManifests(string folder)
 
     public async Task WriteAsync()
     {
-        var text = string.Join("\n---\n", objects.Values.Select(o => KubernetesYaml.Serialize(o).TrimEnd()));
+        var text = string.Join("\n---\n", objects.Values.Select(o => TestYaml.Serialize(o)));
         var temporary = Path.Combine(folder, "cluster.yaml.tmp");
         await File.WriteAllTextAsync(temporary, text);
         File.Move(temporary, Path.Combine(folder, "cluster.yaml"), overwrite: true);

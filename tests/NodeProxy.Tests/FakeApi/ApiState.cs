@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Http;
+using NodeProxy.Sources.Kubernetes;
 
 namespace NodeProxy.Tests.FakeApi;
 

@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using NodeProxy.Sources.Kubernetes;
 
 namespace NodeProxy.Tests.FakeApi;
 

@@ -1,24 +1,29 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
-using k8s;
+using k8s.Models;
+using NodeProxy.Sources.Kubernetes;
 
 namespace NodeProxy.Tests.FakeApi;
 
-/// <summary>Drains a client watch in the background so a test can await its events, its onError calls and how it ended.</summary>
+/// <summary>
+/// Drains a watch in the background, through the agent's own request and decoder (what the
+/// informers read), so a test can await its events and how it ended.
+/// </summary>
 public sealed class WatchRecorder<T> : IAsyncDisposable
+    where T : class
 {
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
 
-    readonly Channel<(WatchEventType Type, T Object)> events = Channel.CreateUnbounded<(WatchEventType, T)>();
-    readonly ConcurrentQueue<Exception> errors = new();
+    readonly Channel<WatchEvent<T>> events = Channel.CreateUnbounded<WatchEvent<T>>();
     readonly CancellationTokenSource stop = new();
 
-    WatchRecorder(Func<Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> open) =>
+    WatchRecorder(ApiTransport api, string pathAndQuery) =>
         Ended = Task.Run(async () =>
         {
             try
             {
-                await foreach (var item in open(errors.Enqueue, stop.Token))
+                using var response = await api.GetAsync(pathAndQuery, stop.Token);
+                await using var body = await response.Content.ReadAsStreamAsync(stop.Token);
+                await foreach (var item in WatchDecoder<T>.ReadAsync(body, stop.Token))
                     events.Writer.TryWrite(item);
                 return null;
             }
@@ -35,12 +40,9 @@ public sealed class WatchRecorder<T> : IAsyncDisposable
     /// <summary>Completes when the enumeration ends: null when it ended normally, else what it threw.</summary>
     public Task<Exception?> Ended { get; }
 
-    /// <summary>What the client passed to onError, in order.</summary>
-    public IReadOnlyList<Exception> Errors => [.. errors];
+    public static WatchRecorder<T> Start(ApiTransport api, string pathAndQuery) => new(api, pathAndQuery);
 
-    public static WatchRecorder<T> Start(Func<Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> open) => new(open);
-
-    public async Task<(WatchEventType Type, T Object)> NextAsync() =>
+    public async Task<WatchEvent<T>> NextAsync() =>
         await events.Reader.ReadAsync().AsTask().WaitAsync(Patience);
 
     /// <summary>How the enumeration ended, failing the test if it has not within a few seconds.</summary>

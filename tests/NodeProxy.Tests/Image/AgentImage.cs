@@ -1,5 +1,3 @@
-using CliWrap;
-using CliWrap.Buffered;
 using NodeProxy.Tests.Deploy;
 using Xunit;
 
@@ -7,7 +5,8 @@ namespace NodeProxy.Tests.Image;
 
 /// <summary>
 /// The real image, built the way an operator would (publish, then build the Dockerfile), once for
-/// every test in the collection, on the cached stand-in base. Removed afterwards; the base stays.
+/// every test in the collection, on the cached stand-in base from the cached published agent.
+/// Removed afterwards; the base and the published agent stay.
 /// </summary>
 public sealed class AgentImage : IAsyncLifetime
 {
@@ -25,15 +24,12 @@ public sealed class AgentImage : IAsyncLifetime
         try
         {
             var baseImage = await StandInBase.EnsureAsync(Log.Add);
-            // As the README tells an operator, into the folder the Dockerfile copies from; built
-            // in a folder of its own, so the source tree's bin and obj (which the tests run from) stay as they are.
-            var publish = await Cli.Wrap(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-                .WithArguments(["publish", Path.Combine(DeployFiles.RepoRoot, "src", "NodeProxy"), "-c", "Release", "-r", "linux-x64", "--self-contained",
-                    "-o", Path.Combine(context, "out", "linux-x64"), "--artifacts-path", Path.Combine(context, "artifacts"), "--disable-build-servers", "-nodeReuse:false"])
-                .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
-            if (publish.ExitCode != 0)
+            // Into the folder the Dockerfile copies from, as the README tells an operator.
+            var published = await PublishedAgent.EnsureAsync(Log.Add);
+            var output = Directory.CreateDirectory(Path.Combine(context, "out", "linux-x64")).FullName;
+            foreach (var file in Directory.EnumerateFiles(published))
             {
-                throw new InvalidOperationException($"dotnet publish failed ({publish.ExitCode}):\n{publish.StandardOutput}{publish.StandardError}");
+                File.Copy(file, Path.Combine(output, Path.GetFileName(file)));
             }
 
             File.Copy(Path.Combine(DeployFiles.RepoRoot, ".dockerignore"), Path.Combine(context, ".dockerignore"));

@@ -178,7 +178,7 @@ public sealed class DeployedImageTests(AgentImage image, ITestOutputHelper outpu
     /// <summary>The example cluster's Services, EndpointSlices, Nodes and Pods, as kubectl apply would store them.</summary>
     private static IEnumerable<IKubernetesObject<V1ObjectMeta>> ExampleObjects() =>
         Directory.GetFiles(TestPaths.Examples + "/nginx", "*.yaml").Order(StringComparer.Ordinal)
-            .SelectMany(f => KubernetesYaml.LoadAllFromString(File.ReadAllText(f)))
+            .SelectMany(f => TestYaml.LoadAll(File.ReadAllText(f)))
             .Where(o => o is V1Service or V1EndpointSlice or V1Node or V1Pod)
             .Cast<IKubernetesObject<V1ObjectMeta>>();
 }

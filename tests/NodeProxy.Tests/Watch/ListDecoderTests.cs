@@ -28,6 +28,38 @@ public sealed class ListDecoderTests(ITestOutputHelper output)
         Assert.InRange(body.PeakLiveBytes, 0, body.Length / 8);
     }
 
+    [Fact]
+    public async Task EnvelopeIsReadWhateverTheChunkingAndFieldOrder()
+    {
+        const string body = """
+            {"kind":"ServiceList","extra":{"a":[1,{"items":[]}]},"items":[
+              {"metadata":{"name":"a","namespace":"default"},"spec":{"ports":[{"port":80}]}},
+              null,
+              {"metadata":{"name":"b","namespace":"default"},"spec":{"ports":[{"port":"eighty"}]}}
+            ],"metadata":{"resourceVersion":"42"}}
+            """;
+
+        var list = await ListDecoder<V1Service>.ReadAsync(new OneByteAtATime(Encoding.UTF8.GetBytes(body)), CancellationToken.None);
+
+        Assert.Equal("42", list.ResourceVersion);
+        Assert.Equal([false, true, true], list.Items.Select(i => i.Failed));
+        Assert.Equal(80, list.Items[0].Object!.Spec.Ports[0].Port);
+        Assert.Equal("default/b", list.Items[2].Ref.Display);
+    }
+
+    [Theory]
+    [InlineData("[]")]
+    [InlineData("{\"items\":[{}")]
+    [InlineData("{\"items\":7}")]
+    public async Task NotAListIsAJsonException(string body) =>
+        await Assert.ThrowsAnyAsync<System.Text.Json.JsonException>(() => ListDecoder<V1Service>.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(body)), CancellationToken.None));
+
+    private sealed class OneByteAtATime(byte[] data) : MemoryStream(data)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(1, buffer.Length)], cancellationToken);
+    }
+
     /// <summary>A ServiceList written as it is read, measuring the live managed memory as it goes.</summary>
     private sealed class GeneratedList(int count, int itemBytes, int poisoned) : Stream
     {
