@@ -1,8 +1,6 @@
-using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using NodeProxy.Apply;
 using NodeProxy.Diff;
-using NodeProxy.Net;
 using NodeProxy.Rendering;
 using NodeProxy.RuleSets;
 using NodeProxy.Sync;
@@ -25,7 +23,7 @@ public sealed class StreamedBatchTests
     public async Task AColdLoadStreamedIntoAFreshNamespaceReadsBackIdentical(IptablesBackend backend, int services)
     {
         await using var ns = await NetworkNamespace.CreateAsync();
-        var tables = Tables(ns, backend);
+        var tables = FamilySyncerTests.Tables(ns, backend);
         var wanted = Renderer.Render(SyntheticModel.Create(services));
         var syncer = new FamilySyncer(tables);
 
@@ -33,7 +31,7 @@ public sealed class StreamedBatchTests
 
         Assert.True(cold.Succeeded, cold.Error);
         Assert.True(cold.Batch.Bytes > 4 << 20, $"{cold.Batch.Bytes} bytes: too small to stream in many pieces");
-        AssertKernelHolds(wanted, await tables.SaveAsync());
+        FamilySyncerTests.AssertKernelHolds(wanted, await tables.SaveAsync());
         Assert.True((await new FamilySyncer(tables).SyncAsync(wanted, full: false)).Batch.IsEmpty);
     }
 
@@ -43,7 +41,7 @@ public sealed class StreamedBatchTests
     public async Task ARuleRefusedDeepInsideTheStreamIsNamedAndPacketsSeeWhatTheySaw(IptablesBackend backend)
     {
         await using var ns = await NetworkNamespace.CreateAsync();
-        var tables = Tables(ns, backend);
+        var tables = FamilySyncerTests.Tables(ns, backend);
         var model = SyntheticModel.Create(2_000);
         var syncer = new FamilySyncer(tables);
         Assert.True((await syncer.SyncAsync(Renderer.Render(model), full: false)).Succeeded);
@@ -81,7 +79,7 @@ public sealed class StreamedBatchTests
         }
 
         Assert.True((await syncer.SyncAsync(grown, full: true)).Succeeded);
-        AssertKernelHolds(grown, await tables.SaveAsync());
+        FamilySyncerTests.AssertKernelHolds(grown, await tables.SaveAsync());
     }
 
     [Fact]
@@ -99,23 +97,4 @@ public sealed class StreamedBatchTests
     }
 
     private static byte[]? Array(ReadOnlyMemory<byte> bytes) => MemoryMarshal.TryGetArray(bytes, out var segment) ? segment.Array : null;
-
-    private static IptablesTool Tables(NetworkNamespace ns, IptablesBackend backend) =>
-        new(IpFamily.V4, backend, ["ip", "netns", "exec", ns.Name]);
-
-    private static void AssertKernelHolds(RuleSet wanted, string save)
-    {
-        var expected = KernelTables.From(wanted);
-        var actual = SaveParser.Parse(save);
-        foreach (var (name, table) in expected.Tables)
-        {
-            Assert.Equal(table.Chains.Keys.Order(StringComparer.Ordinal), actual.Table(name).Chains.Keys.Order(StringComparer.Ordinal));
-            foreach (var (chain, rules) in table.Chains)
-            {
-                Assert.True(rules.Equals(actual.Table(name).Chains[chain]), $"{name}/{chain} differs");
-            }
-
-            Assert.Equal(table.Jumps.ToArray(), actual.Table(name).Jumps.ToArray());
-        }
-    }
 }
