@@ -25,7 +25,53 @@ public sealed class RuleText : IEquatable<RuleText>, IEnumerable<string>
     /// <summary>Every rule's line, newline included.</summary>
     public ReadOnlyMemory<byte> Bytes => bytes;
 
-    public static RuleText Of(IEnumerable<Rule> rules) => Of(rules.Select(r => r.RenderSpec()));
+    [ThreadStatic]
+    private static StringBuilder? scratch;
+
+    /// <summary>The rules' text, rendered into one reused buffer: no string per rule, none kept in the rules.</summary>
+    public static RuleText Of(IEnumerable<Rule> rules)
+    {
+        var text = scratch ??= new StringBuilder();
+        text.Clear();
+        var count = 0;
+        foreach (var rule in rules)
+        {
+            rule.AppendSpec(text);
+            text.Append('\n');
+            count++;
+        }
+
+        if (count == 0)
+        {
+            return Empty;
+        }
+
+        // An encoder, not Encoding.UTF8 per chunk: a surrogate pair may straddle two chunks.
+        var encoder = Encoding.UTF8.GetEncoder();
+        var size = 0;
+        foreach (var chunk in text.GetChunks())
+        {
+            size += encoder.GetByteCount(chunk.Span, flush: false);
+        }
+
+        size += encoder.GetByteCount([], flush: true);
+        encoder.Reset();
+        var bytes = new byte[size];
+        var at = 0;
+        foreach (var chunk in text.GetChunks())
+        {
+            at += encoder.GetBytes(chunk.Span, bytes.AsSpan(at), flush: false);
+        }
+
+        encoder.GetBytes([], bytes.AsSpan(at), flush: true);
+
+        if (text.Capacity > 1 << 20)
+        {
+            scratch = null; // one huge chain must not pin its buffer for good
+        }
+
+        return new RuleText(bytes, count);
+    }
 
     /// <summary>From specs in iptables-save form, which never hold a newline.</summary>
     public static RuleText Of(IEnumerable<string> specs)
