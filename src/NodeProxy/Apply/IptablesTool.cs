@@ -54,6 +54,40 @@ public sealed class IptablesTool(IpFamily family, IptablesBackend backend, IRead
         }
     }
 
+    /// <summary>
+    /// Applies a --noflush batch written to the tool's input piece by piece, so a cold load's
+    /// batch is never built whole; on failure nothing of the refused COMMIT is applied.
+    /// </summary>
+    public async Task RestoreAsync(RestoreInput batch, CancellationToken cancel = default)
+    {
+        var input = PipeSource.Create(async (stdin, token) =>
+        {
+            // Rule lines come as ~100-byte slices: gathered, they cost a pipe write per 64 KiB.
+            var buffered = new BufferedStream(stdin, 1 << 16);
+            foreach (var chunk in batch.Chunks())
+            {
+                await buffered.WriteAsync(chunk, token);
+            }
+
+            await buffered.FlushAsync(token);
+        });
+        var command = Command("restore", ["--noflush", "--wait", Seconds]).WithStandardInputPipe(input);
+        BufferedCommandResult result;
+        try
+        {
+            result = await Deadlines.RunAsync(command, Name("restore"), batch.Bytes, cancel);
+        }
+        catch (TimeoutException e)
+        {
+            throw new IptablesException(e.Message, batch.Text()) { TimedOut = true };
+        }
+
+        if (result.ExitCode != 0)
+        {
+            throw new IptablesException($"{Name("restore")} failed ({result.ExitCode}): {result.StandardError.Trim()}", batch.Text());
+        }
+    }
+
     /// <summary>Cheap enough to run every sync period: lists one (empty) chain, not the table.</summary>
     public async Task<bool> ChainExistsAsync(string table, string chain, CancellationToken cancel = default)
     {

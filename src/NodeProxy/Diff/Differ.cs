@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text;
 using NodeProxy.RuleSets;
 
 namespace NodeProxy.Diff;
@@ -9,7 +8,7 @@ namespace NodeProxy.Diff;
 /// differs: new and changed chains (each whole or as rule edits, whichever is smaller), stale
 /// chains flushed and then deleted after every reference to them is gone, missing jumps inserted.
 /// Pure: the caller supplies the current state (the last applied rule set, or what iptables-save
-/// read back) and applies the text.
+/// read back) and applies the batch.
 /// </summary>
 public static class Differ
 {
@@ -21,7 +20,7 @@ public static class Differ
     /// </param>
     public static RestoreBatch Diff(KernelTables current, RuleSet wanted, int? stagingLimit = null)
     {
-        var text = new StringBuilder();
+        var text = new BatchWriter();
         int written = 0, deleted = 0, edited = 0;
         var wantedTables = wanted.Tables.Select(t => t.Name).ToHashSet();
         var after = ImmutableDictionary.CreateBuilder<string, TableState>();
@@ -45,10 +44,11 @@ public static class Differ
             edited += section.Edited;
         }
 
-        return new RestoreBatch(text.ToString(), written, deleted, edited) { After = new KernelTables(after.ToImmutable()) };
+        return text.Finish(written, deleted, edited, new KernelTables(after.ToImmutable()));
     }
 
-    private sealed record Section(List<string> Declarations, List<string> Rules, List<string> Deletions, int Written, int Deleted, int Edited)
+    /// <param name="Rules">Each a line, or a <see cref="WholeChain"/> written from its rule text.</param>
+    private sealed record Section(List<string> Declarations, List<object> Rules, List<string> Deletions, int Written, int Deleted, int Edited)
     {
         public TableState After { get; init; } = TableState.Empty;
 
@@ -58,7 +58,8 @@ public static class Differ
     private static Section DiffTable(TableState current, Table wanted, int? stagingLimit)
     {
         var staging = stagingLimit is not null;
-        List<string> declarations = [], rules = [], deletions = [];
+        List<string> declarations = [], deletions = [];
+        List<object> rules = [];
         List<StagedChain> staged = [];
         int written = 0, edited = 0, kept = 0;
         // Built from the current state, so a sync that changes a few chains pays for those only:
@@ -79,25 +80,25 @@ public static class Differ
                 kept++;
             }
 
-            if (exists && SameSpecs(chain.Rules, currentRules))
+            // The applied state keeps the very text the chain holds: no copy per rule.
+            var wantedRules = chain.Text;
+            if (exists && wantedRules.Equals(currentRules))
             {
                 continue;
             }
 
-            ImmutableArray<string> wantedRules = [.. chain.Rules.Select(r => r.RenderSpec())];
             after[chain.Name] = wantedRules;
             if (staging && !exists)
             {
-                staged.Add(new StagedChain(chain.Name, wantedRules, [.. chain.Rules.Select(r => r.Target).OfType<JumpTarget>().Select(j => j.Chain)]));
+                staged.Add(new StagedChain(chain.Name, wantedRules));
                 written++;
                 continue;
             }
 
-            var whole = wantedRules.Select(spec => $"-A {chain.Name} {spec}").ToList();
             if (exists)
             {
-                var edits = RuleEdits.Compute(chain.Name, currentRules, wantedRules);
-                if (edits is not null && Size(edits) < Size(whole) + chain.Name.Length + 10)
+                var edits = RuleEdits.Compute(chain.Name, [.. currentRules!], [.. wantedRules]);
+                if (edits is not null && edits.Sum(l => l.Length + 1) < WholeSize(chain.Name, wantedRules) + chain.Name.Length + 10)
                 {
                     rules.AddRange(edits);
                     edited += edits.Count;
@@ -106,7 +107,7 @@ public static class Differ
             }
 
             declarations.Add($":{chain.Name} - [0:0]");
-            rules.AddRange(whole);
+            rules.Add(new WholeChain(chain.Name, wantedRules));
             written++;
         }
 
@@ -117,7 +118,7 @@ public static class Differ
             foreach (var chain in staged)
             {
                 declarations.Add($":{chain.Name} - [0:0]");
-                rules.AddRange(chain.Specs.Select(spec => $"-A {chain.Name} {spec}"));
+                rules.Add(new WholeChain(chain.Name, chain.Specs));
             }
 
             staged.Clear();
@@ -145,7 +146,7 @@ public static class Differ
     }
 
     /// <summary>Jumps are ensured, never duplicated: extra copies and unwanted jumps are deleted.</summary>
-    private static int DiffJumps(ImmutableArray<JumpRule> current, ImmutableArray<JumpRule> wantedJumps, List<string> rules)
+    private static int DiffJumps(ImmutableArray<JumpRule> current, ImmutableArray<JumpRule> wantedJumps, List<object> rules)
     {
         var edits = 0;
         foreach (var group in current.GroupBy(j => j))
@@ -176,27 +177,36 @@ public static class Differ
         return edits;
     }
 
-    private static void Append(StringBuilder text, string table, Section section)
+    private static void Append(BatchWriter text, string table, Section section)
     {
         if (section.Declarations.Count + section.Rules.Count + section.Deletions.Count == 0)
         {
             return;
         }
 
-        text.Append('*').Append(table).Append('\n');
-        foreach (var line in section.Declarations.Concat(section.Rules).Concat(section.Deletions))
+        text.Table(table);
+        section.Declarations.ForEach(text.Line);
+        foreach (var rule in section.Rules)
         {
-            text.Append(line).Append('\n');
+            if (rule is WholeChain whole)
+            {
+                text.Rules(whole.Name, whole.Rules);
+            }
+            else
+            {
+                text.Line((string)rule);
+            }
         }
 
-        text.Append("COMMIT\n");
+        section.Deletions.ForEach(text.Line);
+        text.Line("COMMIT");
     }
 
     /// <summary>
     /// Staged chains in transactions of at most <paramref name="limit"/>, each chain after the
     /// staged chains it jumps to, so every transaction only names chains that already exist.
     /// </summary>
-    private static void AppendStaged(StringBuilder text, string table, List<StagedChain> staged, int limit)
+    private static void AppendStaged(BatchWriter text, string table, List<StagedChain> staged, int limit)
     {
         var byName = staged.ToDictionary(c => c.Name);
         var depth = new Dictionary<string, int>();
@@ -208,7 +218,7 @@ public static class Differ
             }
 
             depth[chain.Name] = 0; // a loop is refused by iptables anyway; do not recurse forever
-            var below = chain.JumpsTo.Where(byName.ContainsKey).Select(j => Depth(byName[j]) + 1).DefaultIfEmpty(0).Max();
+            var below = JumpsTo(chain.Specs).Where(byName.ContainsKey).Select(j => Depth(byName[j]) + 1).DefaultIfEmpty(0).Max();
             return depth[chain.Name] = below;
         }
 
@@ -216,43 +226,42 @@ public static class Differ
         for (var start = 0; start < ordered.Count; start += limit)
         {
             var chunk = ordered.GetRange(start, Math.Min(limit, ordered.Count - start));
-            text.Append('*').Append(table).Append('\n');
+            text.Table(table);
             foreach (var chain in chunk)
             {
-                text.Append(':').Append(chain.Name).Append(" - [0:0]\n");
+                text.Line($":{chain.Name} - [0:0]");
             }
 
             foreach (var chain in chunk)
             {
-                foreach (var spec in chain.Specs)
-                {
-                    text.Append("-A ").Append(chain.Name).Append(' ').Append(spec).Append('\n');
-                }
+                text.Rules(chain.Name, chain.Specs);
             }
 
-            text.Append("COMMIT\n");
+            text.Line("COMMIT");
         }
     }
 
-    private sealed record StagedChain(string Name, ImmutableArray<string> Specs, IReadOnlyList<string> JumpsTo);
+    private sealed record StagedChain(string Name, RuleText Specs);
 
-    private static bool SameSpecs(ImmutableArray<Rule> wanted, ImmutableArray<string> current)
+    private sealed record WholeChain(string Name, RuleText Rules);
+
+    /// <summary>The chains a chain's rules jump to ("-j NAME", always the rule's last words but for a target's options), read off the text.</summary>
+    private static IEnumerable<string> JumpsTo(RuleText rules)
     {
-        if (wanted.Length != current.Length)
+        foreach (var line in rules.Lines())
         {
-            return false;
-        }
-
-        for (var i = 0; i < wanted.Length; i++)
-        {
-            if (!string.Equals(wanted[i].RenderSpec(), current[i], StringComparison.Ordinal))
+            if (Jump(line.Span) is { } chain)
             {
-                return false;
+                yield return chain;
             }
         }
-
-        return true;
     }
 
-    private static int Size(IEnumerable<string> lines) => lines.Sum(l => l.Length + 1);
+    private static string? Jump(ReadOnlySpan<byte> spec)
+    {
+        var at = spec.StartsWith("-j "u8) ? 3 : spec.LastIndexOf(" -j "u8) is var i and >= 0 ? i + 4 : -1;
+        return at >= 0 && spec[at..].IndexOf((byte)' ') < 0 ? System.Text.Encoding.UTF8.GetString(spec[at..]) : null;
+    }
+
+    private static int WholeSize(string chain, RuleText rules) => (rules.Count * (chain.Length + 4)) + rules.Bytes.Length;
 }

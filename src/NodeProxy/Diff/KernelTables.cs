@@ -4,9 +4,9 @@ using NodeProxy.RuleSets;
 namespace NodeProxy.Diff;
 
 /// <summary>
-/// What NodeProxy owns in the kernel, in one IP family, as rule strings in iptables-save form:
+/// What NodeProxy owns in the kernel, in one IP family, as rule text in iptables-save form:
 /// its own chains with their rules, and its jump rules in the built-in chains. Because the
-/// renderer writes that same form, the wanted state and the kernel's compare as strings.
+/// renderer writes that same form, the wanted state and the kernel's compare as bytes.
 /// </summary>
 public sealed record KernelTables(ImmutableDictionary<string, TableState> Tables)
 {
@@ -18,15 +18,15 @@ public sealed record KernelTables(ImmutableDictionary<string, TableState> Tables
     public static KernelTables From(RuleSet rules) => new(rules.Tables.ToImmutableDictionary(
         t => t.Name,
         t => new TableState(
-            t.Chains.ToImmutableDictionary(c => c.Name, c => c.Rules.Select(r => r.RenderSpec()).ToImmutableArray()),
+            t.Chains.ToImmutableDictionary(c => c.Name, c => c.Text),
             [.. t.Jumps.Select(j => new JumpRule(j.BuiltinChain, j.Rule.RenderSpec()))]).Holding(t)));
 }
 
-public sealed record TableState(ImmutableDictionary<string, ImmutableArray<string>> Chains, ImmutableArray<JumpRule> Jumps)
+public sealed record TableState(ImmutableDictionary<string, RuleText> Chains, ImmutableArray<JumpRule> Jumps)
 {
-    public static readonly TableState Empty = new(ImmutableDictionary<string, ImmutableArray<string>>.Empty, []);
+    public static readonly TableState Empty = new(ImmutableDictionary<string, RuleText>.Empty, []);
 
-    private (Table Table, ImmutableDictionary<string, ImmutableArray<string>> Chains)? source;
+    private (Table Table, ImmutableDictionary<string, RuleText> Chains)? source;
 
     /// <summary>
     /// The rendered table this state is known to hold, chain for chain (the last one applied), or

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using NodeProxy.RuleSets;
 
 namespace NodeProxy.Diff;
 
@@ -28,7 +29,7 @@ public static class SaveParser
             else if (line == "COMMIT" && table is not null)
             {
                 tables[table] = new TableState(
-                    chains.ToImmutableDictionary(c => c.Key, c => c.Value.ToImmutableArray()), [.. jumps]);
+                    chains.ToImmutableDictionary(c => c.Key, c => RuleText.Of(c.Value)), [.. jumps]);
                 table = null;
             }
             else if (line.StartsWith(':') && table is not null)

@@ -53,7 +53,7 @@ public sealed class MetricsRecorder(ProxyMetrics metrics)
             {
                 foreach (var (table, state) in applied.Tables)
                 {
-                    metrics.RulesTotal.WithLabels(table, family).Set(state.Chains.Values.Sum(r => r.Length) + state.Jumps.Length);
+                    metrics.RulesTotal.WithLabels(table, family).Set(state.Chains.Values.Sum(r => r.Count) + state.Jumps.Length);
                 }
             }
 
@@ -137,18 +137,9 @@ public sealed class MetricsRecorder(ProxyMetrics metrics)
     private static Dictionary<string, int> RulesWritten(RestoreBatch batch)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal) { ["filter"] = 0, ["nat"] = 0 };
-        var table = "";
-        foreach (var line in batch.Text.Split('\n'))
+        foreach (var (table, count) in batch.RulesWritten)
         {
-            if (line.StartsWith('*'))
-            {
-                table = line[1..];
-                counts.TryAdd(table, 0);
-            }
-            else if (line.StartsWith("-A ", StringComparison.Ordinal) || line.StartsWith("-I ", StringComparison.Ordinal))
-            {
-                counts[table]++;
-            }
+            counts[table] = count;
         }
 
         return counts;

@@ -14,7 +14,7 @@ namespace NodeProxy.Rendering;
 /// </summary>
 public sealed class RenderCache
 {
-    private readonly Dictionary<(string Table, string Chain), Chain> shared = [];
+    private readonly Dictionary<(string Table, string Chain), (ImmutableArray<Rule> Rules, Chain Chain)> shared = [];
     private readonly Dictionary<string, Rule> rules = [];
     private Dictionary<(System.Net.IPAddress, string), Rule> hairpinRules = [];
     private Dictionary<(System.Net.IPAddress, string), Rule> previousHairpinRules = [];
@@ -114,21 +114,23 @@ public sealed class RenderCache
     /// <summary>
     /// A chain that is not one port's own (a dispatch bucket, NP-NODEPORTS, NP-POSTROUTING),
     /// rebuilt every render: the previous render's instance when its rules read the same, so the
-    /// differ passes over it by reference as it does over an unchanged port's own chains. Rules
-    /// from the cache are the same instances; the few made afresh are compared as text.
+    /// differ passes over it by reference as it does over an unchanged port's own chains.
     /// </summary>
-    internal Chain Reuse(string table, Chain chain)
+    internal Chain Reuse(string table, string chain, ImmutableArray<Rule> chainRules)
     {
-        var key = (table, chain.Name);
-        if (shared.TryGetValue(key, out var last) && (last.Rules == chain.Rules || SameText(last.Rules, chain.Rules)))
+        var key = (table, chain);
+        if (shared.TryGetValue(key, out var last) && (last.Rules == chainRules || SameText(last.Rules, chainRules)))
         {
-            return last;
+            return last.Chain;
         }
 
-        shared[key] = chain;
-        return chain;
+        var made = Chain.Compact(chain, chainRules);
+        shared[key] = (chainRules, made);
+        return made;
     }
 
+    // Compared before the chain's text is made: most of a shared chain's rules are the cache's
+    // instances, and encoding 10k dispatch entries per render would cost more than the change.
     private static bool SameText(ImmutableArray<Rule> a, ImmutableArray<Rule> b) =>
         a.Length == b.Length && a.Zip(b).All(p => ReferenceEquals(p.First, p.Second) || p.First.RenderSpec() == p.Second.RenderSpec());
 

@@ -44,7 +44,7 @@ public static class Renderer
         AddPostrouting(model, nat);
         AddFilterFixedRules(model, filter);
         AddJumps(model, nat, filter);
-        return new RuleSet(model.Family, [filter.Build(ByRank, c => cache.Reuse("filter", c)), nat.Build(ByRank, c => cache.Reuse("nat", c))]);
+        return new RuleSet(model.Family, [filter.Build(ByRank, (c, r) => cache.Reuse("filter", c, r)), nat.Build(ByRank, (c, r) => cache.Reuse("nat", c, r))]);
     }
 
     private static ServiceRules RenderAlone(NodeModel model, ServicePort port, bool endpointComments)
@@ -54,7 +54,7 @@ public static class Renderer
         new ServiceRenderer(model, nat, filter, dispatch, endpointComments).Render(port);
         var chains = nat.Chains().ToList();
         return new ServiceRules(
-            [.. chains.Where(c => ChainNames.IsServiceOwned(c.Chain)).Select(c => new Chain(c.Chain, c.Rules))],
+            [.. chains.Where(c => ChainNames.IsServiceOwned(c.Chain)).Select(c => Chain.Compact(c.Chain, c.Rules))],
             [.. chains.Where(c => !ChainNames.IsServiceOwned(c.Chain))],
             [.. filter.Chains()],
             [.. dispatch.Buckets()],

@@ -44,7 +44,7 @@ internal sealed class TableBuilder(string name)
         Declare(chain);
         if (chains[chain].OwnedIndex is { } index)
         {
-            owned[index] = owned[index] with { Rules = [.. owned[index].Rules, .. rules] };
+            owned[index] = Chain.Compact(chain, [.. owned[index].Rules, .. rules]);
             return;
         }
 
@@ -106,12 +106,12 @@ internal sealed class TableBuilder(string name)
     public IEnumerable<(string Chain, ImmutableArray<Rule> Rules)> Chains() => order.Select(c => (c, chains[c].Build()));
 
     /// <summary>Chains ordered by <paramref name="rank"/>, then by first declaration; the owned chains last, as added.</summary>
-    /// <param name="reuse">Given each chain that is not owned, returns the instance to use for it.</param>
-    public Table Build(Func<string, int> rank, Func<Chain, Chain>? reuse = null)
+    /// <param name="reuse">Given each chain that is not owned, by name and rules, returns the instance to use for it.</param>
+    public Table Build(Func<string, int> rank, Func<string, ImmutableArray<Rule>, Chain>? reuse = null)
     {
-        reuse ??= c => c;
+        reuse ??= (c, rules) => Chain.Compact(c, rules);
         var all = ImmutableArray.CreateBuilder<Chain>(order.Count + ownedWhole.Length + owned.Count);
-        all.AddRange(order.OrderBy(rank).Select(c => reuse(new Chain(c, chains[c].Build()))));
+        all.AddRange(order.OrderBy(rank).Select(c => reuse(c, chains[c].Build())));
         all.AddRange(ownedWhole);
         all.AddRange(owned);
         return new(name, all.MoveToImmutable(), [.. jumps]);

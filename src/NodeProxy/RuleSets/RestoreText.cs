@@ -22,9 +22,9 @@ public static class RestoreText
 
             foreach (var chain in table.Chains)
             {
-                foreach (var rule in chain.Rules)
+                foreach (var spec in chain.Text)
                 {
-                    AppendRule(text, "-A", chain.Name, rule);
+                    text.Append("-A ").Append(chain.Name).Append(' ').Append(spec).Append('\n');
                 }
             }
 

@@ -30,11 +30,22 @@ public sealed record Rule(Target Target)
     public string? Comment => Matches.OfType<CommentMatch>().FirstOrDefault()?.Text;
 
     /// <summary>The rule's arguments after "-A CHAIN", exactly as iptables-save prints them.</summary>
-    public string RenderSpec() => spec ??= Render();
+    public string RenderSpec() => spec ??= Render(new StringBuilder()).ToString();
 
-    private string Render()
+    /// <summary>Appends <see cref="RenderSpec"/>'s text without keeping it: for a chain that keeps only its text.</summary>
+    public void AppendSpec(StringBuilder text)
     {
-        var text = new StringBuilder();
+        if (spec is not null)
+        {
+            text.Append(spec);
+            return;
+        }
+
+        Render(text);
+    }
+
+    private StringBuilder Render(StringBuilder text)
+    {
         if (Source is { } source)
         {
             text.Append(SourceNegated ? "! -s " : "-s ").Append(source).Append(' ');
@@ -56,7 +67,7 @@ public sealed record Rule(Target Target)
         }
 
         text.Append(Target.Render());
-        return text.ToString();
+        return text;
     }
 
     public bool Equals(Rule? other) => other is not null && RenderSpec() == other.RenderSpec();

@@ -13,7 +13,7 @@ public static class Cleanup
         var batch = Differ.Diff(current, new RuleSet(tables.Family, []));
         if (!batch.IsEmpty)
         {
-            await tables.RestoreAsync(batch.Text, cancel);
+            await tables.RestoreAsync(RestoreInput.Of(batch), cancel);
         }
 
         return batch;

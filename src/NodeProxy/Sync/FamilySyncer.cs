@@ -35,12 +35,12 @@ public sealed class FamilySyncer(IRuleTables tables)
         var batch = Differ.Diff(current, wanted, tables.StagingLimit);
 
         // Memory and kernel agree exactly when they need the same batch to reach the wanted rules.
-        var drifted = full && applied is not null && !batch.IsEmpty && batch.Text != Differ.Diff(applied, wanted, tables.StagingLimit).Text;
+        var drifted = full && applied is not null && !batch.IsEmpty && !batch.SameInput(Differ.Diff(applied, wanted, tables.StagingLimit));
         if (!batch.IsEmpty)
         {
             try
             {
-                await tables.RestoreAsync(batch.Text, cancel);
+                await tables.RestoreAsync(RestoreInput.Of(batch), cancel);
             }
             catch (RuleTablesException e)
             {

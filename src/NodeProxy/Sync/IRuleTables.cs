@@ -21,5 +21,8 @@ public interface IRuleTables
     /// </summary>
     Task RestoreAsync(string batch, CancellationToken cancel = default);
 
+    /// <summary>As <see cref="RestoreAsync(string, CancellationToken)"/>, reading the batch as it is written.</summary>
+    Task RestoreAsync(RestoreInput batch, CancellationToken cancel = default) => RestoreAsync(batch.Text(), cancel);
+
     Task<bool> ChainExistsAsync(string table, string chain, CancellationToken cancel = default);
 }

@@ -30,4 +30,17 @@ public sealed class DiffAfterTests
             }
         }
     }
+
+    [Fact]
+    public void TheAppliedStateHoldsEachWrittenChainsOwnTextNotACopy()
+    {
+        var wanted = Renderer.Render(SyntheticModel.Create(200));
+
+        var after = Differ.Diff(KernelTables.Empty, wanted, stagingLimit: 50).After;
+
+        foreach (var table in wanted.Tables)
+        {
+            Assert.All(table.Chains, c => Assert.Same(c.Text, after.Table(table.Name).Chains[c.Name]));
+        }
+    }
 }

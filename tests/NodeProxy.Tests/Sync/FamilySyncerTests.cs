@@ -116,10 +116,10 @@ public sealed class FamilySyncerTests
         AssertKernelHolds(Wanted, await tables.SaveAsync());
     }
 
-    private static IptablesTool Tables(NetworkNamespace ns, IptablesBackend backend) =>
+    internal static IptablesTool Tables(NetworkNamespace ns, IptablesBackend backend) =>
         new(IpFamily.V4, backend, ["ip", "netns", "exec", ns.Name]);
 
-    private static void AssertKernelHolds(RuleSet wanted, string save)
+    internal static void AssertKernelHolds(RuleSet wanted, string save)
     {
         var expected = KernelTables.From(wanted);
         var actual = SaveParser.Parse(save);
