@@ -106,7 +106,15 @@ public sealed class DeployedImageTests(AgentImage image, ITestOutputHelper outpu
             slice.Ports[0].Port = 80;
             api.Apply(slice);
             await WaitForLogAsync(containers[0], "bytes", from);
+            // The Service and its slice are two events: the first sync may carry the Service alone
+            // (its no-endpoints REJECT, in the filter table), and the slice a second one.
             var nat = await node.ExecAsync("iptables-" + backend, "-t", "nat", "-L", "-n", "-v");
+            for (var waited = Stopwatch.StartNew(); !nat.Contains("10.244.3.10:80", StringComparison.Ordinal) && waited.Elapsed < TimeSpan.FromSeconds(10);)
+            {
+                await Task.Delay(100);
+                nat = await node.ExecAsync("iptables-" + backend, "-t", "nat", "-L", "-n", "-v");
+            }
+
             Assert.Contains("default/web", nat);
             Assert.Contains("10.244.3.10:80", nat);
             Assert.Equal("nginx-7c5ddbdf54-t8bwl", (await pod.TcpRequestAsync(At("10.96.0.91", 80))).Pod);

@@ -63,8 +63,10 @@ public sealed class ListenerAbuseTests(ListenerAbuseTests.Agent fixture, ITestOu
                 + $"agent descriptors {filesBefore} -> {files}, RSS {rssBefore} -> {agent.RssMiB()} MiB; /healthz meanwhile: {string.Join(", ", healthz)}; {path}: {own}");
 
             Assert.True(agent.Running, "the agent exited");
-            // A connection evicted within a millisecond of its handshake can reach its client as a reset.
-            Assert.InRange(holders.Sum(h => int.Parse(h.Report.Split(' ')[1], CultureInfo.InvariantCulture)), count * 9 / 10, count);
+            // That the flood happened: most of the sockets were opened. A connection evicted within a
+            // millisecond of its handshake can reach its client as a reset, and on a loaded machine
+            // (the metrics listener's cap is 64, so nearly every one is evicted) 9-13% did.
+            Assert.InRange(holders.Sum(h => int.Parse(h.Report.Split(' ')[1], CultureInfo.InvariantCulture)), count * 3 / 4, count);
             Assert.All(healthz, h => Assert.Equal("HTTP/1.1 200 OK", h));
             Assert.Equal("HTTP/1.1 200 OK", own);
             // Idle sockets beyond the cap were closed by the agent as newer ones came, so the agent
