@@ -1,0 +1,152 @@
+using k8s.Models;
+using NodeProxy.Cluster;
+
+namespace NodeProxy.Sources;
+
+/// <summary>
+/// A copy of an object with only what validation and the model read (Model/*Reader,
+/// SliceChecker, ClusterIPClaims, explain, the node's readiness), its repeated strings shared
+/// through a <see cref="StringPool"/>. The stores keep these copies: at 10k services a whole
+/// object costs several times what is read of it, and in a real cluster managedFields,
+/// annotations, a Pod's containers and a Node's image list are larger still. A field that was
+/// null stays null and one that was present stays present, so every check gives the same answer
+/// on the copy as on the original. Labels keep only the keys <see cref="WellKnownLabels"/> names.
+/// </summary>
+public static class ObjectTrim
+{
+    /// <summary>The conditions an endpoint can have, shared: 100k endpoints mostly say the same thing.</summary>
+    private static readonly Dictionary<(bool?, bool?, bool?), V1EndpointConditions> Conditions = Combinations();
+
+    public static T Trim<T>(T item, StringPool strings) => item switch
+        {
+            V1Service service => (T)(object)Service(service, strings),
+            V1EndpointSlice slice => (T)(object)Slice(slice, strings),
+            V1Pod pod => (T)(object)Pod(pod, strings),
+            V1Node node => (T)(object)Node(node, strings),
+            _ => item,
+        };
+
+    public static V1Service Service(V1Service service, StringPool strings) => new()
+    {
+        Metadata = Metadata(service.Metadata, strings, WellKnownLabels.ServiceProxyName, WellKnownLabels.Headless),
+        Spec = service.Spec is not { } spec ? null : new V1ServiceSpec
+        {
+            Type = strings.Intern(spec.Type),
+            ClusterIP = spec.ClusterIP,
+            ClusterIPs = spec.ClusterIPs is { } ips ? [.. ips] : null,
+            IpFamilies = spec.IpFamilies is { } families ? [.. families.Select(strings.Intern)] : null,
+            Ports = spec.Ports is { } ports ? [.. ports.Select(p => Port(p, strings))] : null,
+            ExternalIPs = spec.ExternalIPs is { } external ? [.. external] : null,
+            LoadBalancerSourceRanges = spec.LoadBalancerSourceRanges is { } ranges ? [.. ranges] : null,
+            ExternalTrafficPolicy = strings.Intern(spec.ExternalTrafficPolicy),
+            InternalTrafficPolicy = strings.Intern(spec.InternalTrafficPolicy),
+            SessionAffinity = strings.Intern(spec.SessionAffinity),
+            SessionAffinityConfig = spec.SessionAffinityConfig,
+            HealthCheckNodePort = spec.HealthCheckNodePort,
+        },
+        Status = service.Status?.LoadBalancer?.Ingress is { } ingress
+            ? new V1ServiceStatus { LoadBalancer = new V1LoadBalancerStatus { Ingress = [.. ingress.Select(i => new V1LoadBalancerIngress { Ip = i.Ip, IpMode = strings.Intern(i.IpMode) })] } }
+            : null,
+    };
+
+    public static V1EndpointSlice Slice(V1EndpointSlice slice, StringPool strings) => new()
+    {
+        Metadata = Metadata(slice.Metadata, strings, WellKnownLabels.ServiceName),
+        AddressType = strings.Intern(slice.AddressType),
+        Ports = slice.Ports is { } ports
+            ? [.. ports.Select(p => new Discoveryv1EndpointPort { Name = strings.Intern(p.Name), Protocol = strings.Intern(p.Protocol), Port = p.Port })]
+            : null,
+        Endpoints = slice.Endpoints is { } endpoints ? [.. endpoints.Select(e => Endpoint(e, strings))] : null,
+    };
+
+    /// <summary>What the hostPort mapping reads: containers' ports that have a hostPort, the node, the pod's addresses and phase.</summary>
+    public static V1Pod Pod(V1Pod pod, StringPool strings) => new()
+    {
+        Metadata = Metadata(pod.Metadata, strings),
+        Spec = pod.Spec is not { } spec ? null : new V1PodSpec
+        {
+            NodeName = strings.Intern(spec.NodeName),
+            HostNetwork = spec.HostNetwork,
+            Containers = spec.Containers is { } containers
+                ? [.. containers.Where(c => c.Ports?.Any(HasHostPort) == true).Select(c => new V1Container { Name = c.Name, Ports = [.. c.Ports!.Where(HasHostPort)] })]
+                : null,
+        },
+        Status = pod.Status is not { } status ? null : new V1PodStatus
+        {
+            Phase = strings.Intern(status.Phase),
+            PodIP = status.PodIP,
+            PodIPs = status.PodIPs is { } ips ? [.. ips.Select(i => new V1PodIP { Ip = i.Ip })] : null,
+        },
+    };
+
+    /// <summary>Its zone label, addresses, taints and deletion: not its images, conditions or capacity.</summary>
+    public static V1Node Node(V1Node node, StringPool strings) => new()
+    {
+        Metadata = Metadata(node.Metadata, strings, WellKnownLabels.Zone),
+        Spec = node.Spec is not { } spec ? null : new V1NodeSpec { Taints = spec.Taints },
+        Status = node.Status?.Addresses is { } addresses
+            ? new V1NodeStatus { Addresses = [.. addresses.Select(a => new V1NodeAddress { Type = strings.Intern(a.Type), Address = a.Address })] }
+            : null,
+    };
+
+    private static bool HasHostPort(V1ContainerPort port) => port.HostPort is > 0 or < 0;
+
+    /// <summary>Name and namespace, the instants the claims and readiness read, and the labels asked for.</summary>
+    private static V1ObjectMeta? Metadata(V1ObjectMeta? metadata, StringPool strings, params string[] labels) => metadata is null ? null : new V1ObjectMeta
+    {
+        Name = metadata.Name,
+        NamespaceProperty = strings.Intern(metadata.NamespaceProperty),
+        CreationTimestamp = metadata.CreationTimestamp,
+        DeletionTimestamp = metadata.DeletionTimestamp,
+        Labels = Labels(metadata.Labels, strings, labels),
+    };
+
+    private static Dictionary<string, string>? Labels(IDictionary<string, string>? all, StringPool strings, string[] wanted)
+    {
+        Dictionary<string, string>? kept = null;
+        foreach (var key in wanted)
+        {
+            if (all?.TryGetValue(key, out var value) == true)
+            {
+                kept ??= new Dictionary<string, string>(wanted.Length, StringComparer.Ordinal);
+                kept[key] = strings.Intern(value);
+            }
+        }
+
+        return kept;
+    }
+
+    private static V1ServicePort Port(V1ServicePort port, StringPool strings) => new()
+    {
+        Name = strings.Intern(port.Name),
+        Protocol = strings.Intern(port.Protocol),
+        Port = port.Port,
+        TargetPort = port.TargetPort,
+        NodePort = port.NodePort,
+    };
+
+    private static V1Endpoint Endpoint(V1Endpoint endpoint, StringPool strings) => new()
+    {
+        // An array, not a list: half the bytes, for the one field of 100k endpoints that is never shared.
+        Addresses = endpoint.Addresses?.ToArray(),
+        Conditions = endpoint.Conditions is { } c ? Conditions[(c.Ready, c.Serving, c.Terminating)] : null,
+        Hostname = endpoint.Hostname,
+        NodeName = strings.Intern(endpoint.NodeName),
+        Zone = strings.Intern(endpoint.Zone),
+        Hints = endpoint.Hints is not { } hints ? null : new V1EndpointHints
+        {
+            ForZones = hints.ForZones is { } zones ? [.. zones.Select(z => new V1ForZone { Name = strings.Intern(z.Name) })] : null,
+            ForNodes = hints.ForNodes is { } nodes ? [.. nodes.Select(n => new V1ForNode { Name = strings.Intern(n.Name) })] : null,
+        },
+    };
+
+    private static Dictionary<(bool?, bool?, bool?), V1EndpointConditions> Combinations()
+    {
+        bool?[] values = [null, false, true];
+        return (from ready in values
+                from serving in values
+                from terminating in values
+                select new V1EndpointConditions { Ready = ready, Serving = serving, Terminating = terminating })
+            .ToDictionary(c => (c.Ready, c.Serving, c.Terminating));
+    }
+}
