@@ -14,9 +14,6 @@ namespace NodeProxy.Sources;
 /// </summary>
 public static class ObjectTrim
 {
-    /// <summary>The conditions an endpoint can have, shared: 100k endpoints mostly say the same thing.</summary>
-    private static readonly Dictionary<(bool?, bool?, bool?), V1EndpointConditions> Conditions = Combinations();
-
     public static T Trim<T>(T item, StringPool strings) => item switch
         {
             V1Service service => (T)(object)Service(service, strings),
@@ -56,7 +53,7 @@ public static class ObjectTrim
         Ports = slice.Ports is { } ports
             ? [.. ports.Select(p => new Discoveryv1EndpointPort { Name = strings.Intern(p.Name), Protocol = strings.Intern(p.Protocol), Port = p.Port })]
             : null,
-        Endpoints = slice.Endpoints is { } endpoints ? [.. endpoints.Select(e => Endpoint(e, strings))] : null,
+        Endpoints = slice.Endpoints is { } endpoints ? new CompactEndpoints(endpoints, strings) : null,
     };
 
     /// <summary>What the hostPort mapping reads: containers' ports that have a hostPort, the node, the pod's addresses and phase.</summary>
@@ -124,29 +121,4 @@ public static class ObjectTrim
         TargetPort = port.TargetPort,
         NodePort = port.NodePort,
     };
-
-    private static V1Endpoint Endpoint(V1Endpoint endpoint, StringPool strings) => new()
-    {
-        // An array, not a list: half the bytes, for the one field of 100k endpoints that is never shared.
-        Addresses = endpoint.Addresses?.ToArray(),
-        Conditions = endpoint.Conditions is { } c ? Conditions[(c.Ready, c.Serving, c.Terminating)] : null,
-        Hostname = endpoint.Hostname,
-        NodeName = strings.Intern(endpoint.NodeName),
-        Zone = strings.Intern(endpoint.Zone),
-        Hints = endpoint.Hints is not { } hints ? null : new V1EndpointHints
-        {
-            ForZones = hints.ForZones is { } zones ? [.. zones.Select(z => new V1ForZone { Name = strings.Intern(z.Name) })] : null,
-            ForNodes = hints.ForNodes is { } nodes ? [.. nodes.Select(n => new V1ForNode { Name = strings.Intern(n.Name) })] : null,
-        },
-    };
-
-    private static Dictionary<(bool?, bool?, bool?), V1EndpointConditions> Combinations()
-    {
-        bool?[] values = [null, false, true];
-        return (from ready in values
-                from serving in values
-                from terminating in values
-                select new V1EndpointConditions { Ready = ready, Serving = serving, Terminating = terminating })
-            .ToDictionary(c => (c.Ready, c.Serving, c.Terminating));
-    }
 }
