@@ -8,20 +8,20 @@ namespace NodeProxy.Sources;
 /// SliceChecker, ClusterIPClaims, explain, the node's readiness), its repeated strings shared
 /// through a <see cref="StringPool"/>. The stores keep these copies: at 10k services a whole
 /// object costs several times what is read of it, and in a real cluster managedFields,
-/// annotations, a Pod's containers and a Node's image list are larger still. A field that was
-/// null stays null and one that was present stays present, so every check gives the same answer
-/// on the copy as on the original. Labels keep only the keys <see cref="WellKnownLabels"/> names.
+/// annotations, a Pod's containers and a Node's image list are larger still. Every field a check
+/// reads keeps its value, null included, so every check gives the same answer on the copy as on
+/// the original. Labels keep only the keys <see cref="WellKnownLabels"/> names.
 /// </summary>
 public static class ObjectTrim
 {
     public static T Trim<T>(T item, StringPool strings) => item switch
-        {
-            V1Service service => (T)(object)Service(service, strings),
-            V1EndpointSlice slice => (T)(object)Slice(slice, strings),
-            V1Pod pod => (T)(object)Pod(pod, strings),
-            V1Node node => (T)(object)Node(node, strings),
-            _ => item,
-        };
+    {
+        V1Service service => (T)(object)Service(service, strings),
+        V1EndpointSlice slice => (T)(object)Slice(slice, strings),
+        V1Pod pod => (T)(object)Pod(pod, strings),
+        V1Node node => (T)(object)Node(node, strings),
+        _ => item,
+    };
 
     public static V1Service Service(V1Service service, StringPool strings) => new()
     {

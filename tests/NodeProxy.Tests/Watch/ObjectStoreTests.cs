@@ -1,5 +1,7 @@
 using k8s;
 using k8s.Models;
+using NodeProxy.Cluster;
+using NodeProxy.Model;
 using NodeProxy.Sources.Kubernetes;
 using Xunit;
 
@@ -55,6 +57,21 @@ public sealed class ObjectStoreTests
         Assert.Equal(
             """{"metadata":{"creationTimestamp":"2026-01-02T03:04:05Z","name":"web-0","namespace":"default"},"spec":{"containers":[{"name":"c","ports":[{"containerPort":80,"hostPort":8443,"protocol":"TCP"}]}],"nodeName":"node-a"},"status":{"phase":"Running","podIP":"10.244.1.5","podIPs":[{"ip":"10.244.1.5"}]}}""",
             Stored(store, "web-0"));
+    }
+
+    [Fact]
+    public void OnlyRunningPodsOnThisNodeOffTheHostNetworkGetTheirHostPortsMappedFromTheStore()
+    {
+        var store = new ObjectStore<V1Pod>();
+        var hostNetwork = ApiObjects.Pod("exporter-0", "node-a", "192.168.0.2", hostPort: 9100);
+        hostNetwork.Spec.HostNetwork = true;
+        var done = ApiObjects.Pod("job-0", "node-a", "10.244.1.6", hostPort: 8080);
+        done.Status.Phase = "Succeeded";
+        store.Replace([Bulky(ApiObjects.Pod("web-0", "node-a", "10.244.1.5", hostPort: 8443)), hostNetwork, done, ApiObjects.Pod("web-1", "node-b", "10.244.2.5", hostPort: 8443)]);
+
+        var model = ModelBuilder.Build(new ClusterSnapshot([], [], [.. store.Items], []), new NodeConfig("node-a"));
+
+        Assert.Equal(["default/web-0 10.244.1.5:80 <- 8443"], model.V4.HostPorts.Select(m => $"{m.PodRef} {m.PodIP}:{m.ContainerPort} <- {m.HostPort}"));
     }
 
     [Fact]
