@@ -44,7 +44,8 @@ internal sealed class EndpointReader
 
     public ImmutableArray<Endpoint> Read(ServiceDefinition service, PortDefinition port, IpFamily family)
     {
-        var byAddress = new Dictionary<(string, int), Endpoint>();
+        // By the address itself: its text would stay cached in every endpoint's IPAddress for good.
+        var byAddress = new Dictionary<(System.Net.IPAddress, int), Endpoint>();
         foreach (var slice in slicesByService[(service.Namespace, service.Name)])
         {
             if (slice.Family != family)
@@ -70,7 +71,7 @@ internal sealed class EndpointReader
                     ZoneHints = endpoint.Hints?.ForZones?.Select(z => z.Name).ToArray() ?? [],
                     NodeHints = endpoint.Hints?.ForNodes?.Select(n => n.Name).ToArray() ?? [],
                 };
-                var key = (address.ToString(), candidate.Port);
+                var key = (address, candidate.Port);
                 if (!byAddress.TryGetValue(key, out var existing) || (!existing.Ready && candidate.Ready))
                 {
                     byAddress[key] = candidate;

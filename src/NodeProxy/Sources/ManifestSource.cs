@@ -15,7 +15,10 @@ public static class ManifestSource
     /// *.yaml, *.yml and *.json.</param>
     /// <exception cref="FileNotFoundException">The path does not exist: that is the caller's
     /// mistake, not bad cluster data, so it is not reported as a <see cref="Problem"/>.</exception>
-    public static ManifestLoad Load(string path)
+    public static ManifestLoad Load(string path) => Load(path, trim: true);
+
+    /// <param name="trim">False keeps the objects whole: only for tests that compare the two.</param>
+    internal static ManifestLoad Load(string path, bool trim)
     {
         var reader = new ManifestReader();
         foreach (var file in ManifestFiles.Find(path))
@@ -41,7 +44,18 @@ public static class ManifestSource
         var nodes = FirstDefinitions("Node", reader.Nodes, n => n.Metadata, reader, problems);
         var derived = PodEndpointSlices.Derive(services, slices, pods, problems);
         var snapshot = new ClusterSnapshot([.. services], [.. slices, .. derived], [.. pods], [.. nodes]);
-        return new ManifestLoad(snapshot, [.. problems]);
+        return new ManifestLoad(trim ? Trimmed(snapshot) : snapshot, [.. problems]);
+    }
+
+    /// <summary>After the slices are derived: that reads the selectors, labels and containers the model never does.</summary>
+    private static ClusterSnapshot Trimmed(ClusterSnapshot snapshot)
+    {
+        var strings = new StringPool();
+        return new ClusterSnapshot(
+            [.. snapshot.Services.Select(s => ObjectTrim.Service(s, strings))],
+            [.. snapshot.EndpointSlices.Select(s => ObjectTrim.Slice(s, strings))],
+            [.. snapshot.Pods.Select(p => ObjectTrim.Pod(p, strings))],
+            [.. snapshot.Nodes.Select(n => ObjectTrim.Node(n, strings))]);
     }
 
     /// <summary>

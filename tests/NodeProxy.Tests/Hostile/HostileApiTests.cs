@@ -28,7 +28,7 @@ public sealed class HostileApiTests
     {
         var hostile = HostileCase.Named(name);
         var (wantedV4, _, _) = hostile.ValidRules();
-        var objects = ManifestSource.Load(hostile.Input).Snapshot;
+        var objects = ManifestSource.Load(hostile.Input, trim: false).Snapshot;
         await using var server = await FakeApiServer.StartAsync();
         server.ApplyMany([
             .. objects.Services, .. objects.Pods, .. objects.Nodes,

@@ -6,7 +6,7 @@ namespace NodeProxy.Tests.Sources;
 
 public sealed class PodEndpointSlicesTests
 {
-    private static readonly ManifestLoad Derive = ManifestSource.Load(SourcePaths.Fixture("derive"));
+    private static readonly ManifestLoad Derive = ManifestSource.Load(SourcePaths.Fixture("derive"), trim: false);
 
     private static List<V1EndpointSlice> SlicesOf(string service) =>
         Derive.Snapshot.EndpointSlices

@@ -5,8 +5,8 @@ using k8s.Models;
 namespace NodeProxy.Sources.Kubernetes;
 
 /// <summary>
-/// One resource's objects as last seen, by namespace/name, without what NodeProxy never reads
-/// and is often as large as the rest of the object (<see cref="Trim"/>). Thread-safe.
+/// One resource's objects as last seen, by namespace/name, each as the copy
+/// <see cref="ObjectTrim"/> makes: only what NodeProxy reads. Thread-safe.
 /// </summary>
 public sealed class ObjectStore<T> where T : IKubernetesObject<V1ObjectMeta>
 {
@@ -16,7 +16,7 @@ public sealed class ObjectStore<T> where T : IKubernetesObject<V1ObjectMeta>
 
     public IReadOnlyList<T> Items => [.. objects.Values];
 
-    public void Upsert(T item) => objects[Key(item)] = Trim(item);
+    public void Upsert(T item) => objects[Key(item)] = ObjectTrim.Trim(item, StringPool.Shared);
 
     public void Remove(T item) => objects.TryRemove(Key(item), out _);
 
@@ -41,24 +41,6 @@ public sealed class ObjectStore<T> where T : IKubernetesObject<V1ObjectMeta>
         }
 
         return gone.Count;
-    }
-
-    /// <summary>kubectl's last-applied copy of an object, which nothing here reads.</summary>
-    public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
-
-    /// <summary>
-    /// Drops managedFields and kubectl's last-applied copy: at 10k services the store holds 20k
-    /// objects, and in a real cluster these two are often larger than the rest of each one.
-    /// </summary>
-    private static T Trim(T item)
-    {
-        if (item.Metadata is { } metadata)
-        {
-            metadata.ManagedFields = null;
-            metadata.Annotations?.Remove(LastAppliedAnnotation);
-        }
-
-        return item;
     }
 
     public static string Key(T item) => $"{item.Metadata?.NamespaceProperty}/{item.Metadata?.Name}";
