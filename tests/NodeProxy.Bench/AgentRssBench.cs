@@ -47,7 +47,7 @@ internal static class AgentRssBench
             }
 
             await using var run = AgentRun.Start(ns.Name, agent.Executable,
-                ["run", .. source, "--node-name", SyntheticModel.NodeName, "--cluster-cidr", SyntheticCluster.ClusterCidr,
+                ["run", .. source, "--node-name", SyntheticModel.NodeName, "--cluster-cidr", SyntheticCluster.ClusterCidr, "--service-node-port-range", SyntheticModel.NodePortRange,
                  "--iptables-backend", "nft", "--metrics-bind-address", "127.0.0.1:10249", "--healthz-bind-address", "127.0.0.1:10256"]);
             var synced = await run.FirstSyncAsync(FirstSyncTimeout, cancel);
             var start = api is null ? run.Started

@@ -48,7 +48,7 @@ internal static class ChangeLatencyBench
 
         var changes = new ChangeTracker(TimeProvider.System);
         var source = KubernetesSource.Create(server.NewClient(), SyntheticModel.NodeName, new InformerOptions(), changes, NullLogger.Instance);
-        var config = new NodeConfig(SyntheticModel.NodeName) { ClusterCidrs = [IpNet.Parse(SyntheticCluster.ClusterCidr)] };
+        var config = new NodeConfig(SyntheticModel.NodeName) { ClusterCidrs = [IpNet.Parse(SyntheticCluster.ClusterCidr)], NodePortRange = SyntheticCluster.NodePorts };
         // Plain ip netns exec, as the agent in a pod runs iptables: iptables-nft takes no xtables
         // lock, so BenchNamespace's private /run would only add a shell and a mount per restore.
         string[] inNamespace = ["ip", "netns", "exec", ns.Name];

@@ -17,6 +17,9 @@ namespace NodeProxy.Bench;
 internal static partial class SyntheticCluster
 {
     /// <summary>The mix of the agent benchmarks: a realistic share of NodePorts, few affinities, some Local.</summary>
+    /// <summary>The node port range the agent is given: <see cref="SyntheticModel.NodePortRange"/>.</summary>
+    public static readonly PortRange NodePorts = PortRange.TryParse(SyntheticModel.NodePortRange, out var range) ? range : throw new InvalidOperationException("bad range");
+
     public static readonly ClusterMix Mix = new(NodePortEvery: 3, AffinityEvery: 50, LocalEvery: 10);
 
     public const string NodeAddress = "192.168.0.2";

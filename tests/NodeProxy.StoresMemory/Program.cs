@@ -15,7 +15,7 @@ using NodeProxy.Tests.Diff;
 // manifest path (`--source`, as the agent benchmark runs it). Managed bytes after a full collection.
 var services = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
 var path = args.Length > 1 ? args[1] : "api";
-var config = new NodeConfig(SyntheticModel.NodeName) { ClusterCidrs = [IpNet.Parse(SyntheticCluster.ClusterCidr)] };
+var config = new NodeConfig(SyntheticModel.NodeName) { ClusterCidrs = [IpNet.Parse(SyntheticCluster.ClusterCidr)], NodePortRange = SyntheticCluster.NodePorts };
 
 // Every code path once, so that what the JIT and the serializers keep is not counted below.
 Stores(1);

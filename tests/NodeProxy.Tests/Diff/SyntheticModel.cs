@@ -35,10 +35,10 @@ internal static class SyntheticModel
         var local = Every(i, mix.LocalEvery);
         var port = new ServicePort(new ServicePortName($"ns{i % 50}", $"svc{i}", "http"), Protocol.Tcp, ClusterIP(i), 80)
         {
-            NodePort = Every(i, mix.NodePortEvery) || local ? 30000 + (i % 2700) : null,
+            NodePort = Every(i, mix.NodePortEvery) || local ? NodePortFor(i) : null,
             AffinitySeconds = Every(i, mix.AffinityEvery) ? 10800 : null,
             ExternalPolicyLocal = local,
-            HealthCheckNodePort = local ? 32700 + (i % 60) : null,
+            HealthCheckNodePort = local ? HealthCheckNodePortFor(i, mix.LocalEvery) : null,
             HasEndpoints = true,
         };
         var all = Enumerable.Range(0, endpoints).Select(e => Endpoint(i, e, onThisNode: local && e < 2)).ToImmutableArray();
@@ -49,6 +49,22 @@ internal static class SyntheticModel
             ServingEndpoints = all,
         };
     }
+
+    /// <summary>
+    /// Node ports are allocated one per number cluster-wide (the agent refuses a second Service on
+    /// one), so every service that has one gets its own, health check ports included: up to 30k
+    /// services fit in this range, wider than the API server's default 30000-32767, as a cluster
+    /// with thousands of NodePort Services must configure.
+    /// </summary>
+    public const string NodePortRange = "20000-59999";
+
+    /// <summary>Service i's node port: 20000-49999.</summary>
+    public static int NodePortFor(int service) =>
+        service < 30_000 ? 20000 + service : throw new ArgumentOutOfRangeException(nameof(service), $"at most 30k services have node ports of their own in {NodePortRange}");
+
+    /// <summary>A Local service's health check port, 50000-59999: one in <paramref name="localEvery"/> services is Local.</summary>
+    public static int HealthCheckNodePortFor(int service, int localEvery) =>
+        service / localEvery < 10_000 ? 50000 + (service / localEvery) : throw new ArgumentOutOfRangeException(nameof(service), $"at most 10k Local services have health check ports of their own in {NodePortRange}");
 
     public static IPAddress ClusterIP(int service) => Address(172, 16, service);
 
