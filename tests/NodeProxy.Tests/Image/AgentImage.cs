@@ -1,5 +1,8 @@
 using NodeProxy.Tests.Deploy;
 using Xunit;
+using Xunit.Abstractions;
+
+[assembly: TestCollectionOrderer("NodeProxy.Tests.Image.ImageCollectionFirst", "NodeProxy.Tests")]
 
 namespace NodeProxy.Tests.Image;
 
@@ -23,9 +26,12 @@ public sealed class AgentImage : IAsyncLifetime
         var before = await Image.HostRules.SaveAsync();
         try
         {
-            var baseImage = await StandInBase.EnsureAsync(Log.Add);
+            // Side by side on a machine that has neither: debootstrap mostly waits on the disk,
+            // the NativeAOT publish mostly computes.
+            var basing = StandInBase.EnsureAsync(Add);
+            var published = await PublishedAgent.EnsureAsync(Add);
+            var baseImage = await basing;
             // Into the folder the Dockerfile copies from, as the README tells an operator.
-            var published = await PublishedAgent.EnsureAsync(Log.Add);
             var output = Directory.CreateDirectory(Path.Combine(context, "out", "linux-x64")).FullName;
             foreach (var file in Directory.EnumerateFiles(published))
             {
@@ -48,6 +54,25 @@ public sealed class AgentImage : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Podman.RemoveImageAsync(Tag);
+
+    private void Add(string line)
+    {
+        lock (Log)
+        {
+            Log.Add(line);
+        }
+    }
+}
+
+/// <summary>
+/// The image collection first: its fixture publishes the agent with NativeAOT (minutes of CPU on a
+/// machine without the cached binary), which then overlaps the rest of the suite, most of which
+/// waits on namespaces and processes, instead of running alone at whatever point it was reached.
+/// </summary>
+public sealed class ImageCollectionFirst : ITestCollectionOrderer
+{
+    public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
+        testCollections.OrderBy(c => c.DisplayName == ImageCollection.Name ? 0 : 1);
 }
 
 [CollectionDefinition(Name)]
