@@ -13,6 +13,13 @@ public static class ListDecoder<T> where T : class
 {
     private const int ChunkBytes = 64 * 1024;
 
+    /// <summary>
+    /// The most one item (or the list's metadata) may take. The API server stores nothing near
+    /// it (etcd refuses requests over 1.5 MiB by default); without a cap, one endless item from a
+    /// broken or hostile server would take all the memory the agent has.
+    /// </summary>
+    public const int MaxItemBytes = 16 << 20;
+
     /// <exception cref="JsonException">The body is not a list at all (not even one whose items can be told apart).</exception>
     public static async Task<ResourceList<T>> ReadAsync(Stream body, CancellationToken cancel)
     {
@@ -24,7 +31,12 @@ public static class ListDecoder<T> where T : class
             if (length == buffer.Length)
             {
                 // One item (or the metadata) larger than the buffer: it must fit whole.
-                Array.Resize(ref buffer, buffer.Length * 2);
+                if (buffer.Length >= MaxItemBytes)
+                {
+                    throw new JsonException($"an item of the list is larger than {MaxItemBytes >> 20} MiB; the list is refused");
+                }
+
+                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, MaxItemBytes));
             }
 
             var read = await body.ReadAsync(buffer.AsMemory(length), cancel);

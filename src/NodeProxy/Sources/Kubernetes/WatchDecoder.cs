@@ -19,18 +19,66 @@ public sealed record WatchEvent<T>(WatchEventType Type, Decoded<T>? Item, Object
 /// </summary>
 public static class WatchDecoder<T> where T : class
 {
+    /// <summary>
+    /// The most one event may take, as <see cref="ListDecoder{T}.MaxItemBytes"/> for a list item:
+    /// a longer line ends the watch (and the informer lists again) instead of growing without end.
+    /// </summary>
+    public const int MaxEventBytes = ListDecoder<T>.MaxItemBytes;
+
     public static async IAsyncEnumerable<WatchEvent<T>> ReadAsync(Stream body, [EnumeratorCancellation] CancellationToken cancel)
     {
-        using var reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
-        while (await reader.ReadLineAsync(cancel) is { } line)
+        var buffer = new byte[64 * 1024];
+        var length = 0;
+        var scanned = 0;
+        while (true)
         {
-            if (string.IsNullOrWhiteSpace(line))
+            var newline = buffer.AsSpan(scanned, length - scanned).IndexOf((byte)'\n');
+            if (newline < 0)
             {
+                scanned = length;
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length >= MaxEventBytes)
+                    {
+                        throw new InvalidDataException($"a watch event is larger than {MaxEventBytes >> 20} MiB; the watch is dropped");
+                    }
+
+                    Array.Resize(ref buffer, Math.Min(buffer.Length * 2, MaxEventBytes));
+                }
+
+                var read = await body.ReadAsync(buffer.AsMemory(length), cancel);
+                if (read == 0)
+                {
+                    // The stream ended: a last line without its newline still counts, as a line reader would have it.
+                    if (Line(buffer.AsSpan(0, length)) is { } last)
+                    {
+                        yield return Parse(last);
+                    }
+
+                    yield break;
+                }
+
+                length += read;
                 continue;
             }
 
-            yield return Parse(line);
+            var end = scanned + newline;
+            var line = Line(buffer.AsSpan(0, end));
+            buffer.AsSpan(end + 1, length - end - 1).CopyTo(buffer);
+            length -= end + 1;
+            scanned = 0;
+            if (line is not null)
+            {
+                yield return Parse(line);
+            }
         }
+    }
+
+    /// <summary>One line as text (bytes that are not UTF-8 become U+FFFD), or null when it is blank.</summary>
+    private static string? Line(ReadOnlySpan<byte> bytes)
+    {
+        var text = Encoding.UTF8.GetString(bytes).TrimEnd('\r');
+        return string.IsNullOrWhiteSpace(text) ? null : text;
     }
 
     /// <exception cref="JsonException">The line is not JSON, or not an event.</exception>
