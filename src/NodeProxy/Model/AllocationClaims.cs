@@ -11,17 +11,16 @@ namespace NodeProxy.Model;
 /// protocol; health check node ports included), which the API server's allocators never let
 /// happen: the earlier (by creationTimestamp, then namespace/name) keeps it, the later Service
 /// is refused whole, as the API server would have refused to create it ("provided IP is already
-/// allocated"), so a manifest cannot take another Service's address on a port of its own. Decided on every build,
-/// after the model cache, so a reused entry cannot slip past it. Who holds which key is kept
-/// between builds and updated only at the positions whose entry changed: at 10k services a
-/// recount on every build cost more than the rest of the model build.
+/// allocated"), so a manifest cannot take another Service's address on a port of its own.
+/// Decided on every build, after the model cache, so a reused entry cannot slip past it. Who
+/// holds which key is kept between builds and updated only at the positions whose entry
+/// changed: at 10k services a recount on every build cost more than the rest of the model build.
 /// </summary>
 internal sealed class AllocationClaims
 {
     private readonly Dictionary<Claim, List<(ModelCache.Entry Entry, V1Service Service)>> holders = [];
     private readonly HashSet<Claim> contested = [];
     private ModelCache.Entry[] counted = [];
-    private V1Service[] countedServices = [];
 
     /// <param name="entries">One per Service of <paramref name="services"/>, position by position.</param>
     /// <returns>The entries refused; empty when no two Services collide (the usual case, found without a scan).</returns>
@@ -70,7 +69,6 @@ internal sealed class AllocationClaims
             holders.Clear();
             contested.Clear();
             counted = new ModelCache.Entry[entries.Length];
-            countedServices = new V1Service[entries.Length];
         }
 
         for (var i = 0; i < entries.Length; i++)
@@ -94,7 +92,6 @@ internal sealed class AllocationClaims
             }
 
             counted[i] = entries[i];
-            countedServices[i] = services[i];
         }
     }
 

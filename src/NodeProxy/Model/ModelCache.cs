@@ -28,7 +28,7 @@ public sealed class ModelCache
     private (ImmutableArray<V1Service> Services, Dictionary<(string Namespace, string Service), List<int>> ByKey)? positions;
     private int[]? lastOrder;
 
-    /// <summary>Who holds which clusterIP:port:protocol, kept with the entries it counted.</summary>
+    /// <summary>Who holds which cluster IP and node port, kept with the entries it counted.</summary>
     internal AllocationClaims Claims { get; } = new();
 
     /// <summary>Services the last build had to read afresh.</summary>

@@ -5,7 +5,7 @@ namespace NodeProxy.Sources;
 
 /// <summary>
 /// A copy of an object with only what validation and the model read (Model/*Reader,
-/// SliceChecker, ClusterIPClaims, explain, the node's readiness), its repeated strings shared
+/// SliceChecker, AllocationClaims, explain, the node's readiness), its repeated strings shared
 /// through a <see cref="StringPool"/>. The stores keep these copies: at 10k services a whole
 /// object costs several times what is read of it, and in a real cluster managedFields,
 /// annotations, a Pod's containers and a Node's image list are larger still. Every field a check

@@ -24,6 +24,9 @@ public sealed class ApiOutageTests(ITestOutputHelper output)
     // Scheduling slack on a loaded 2-core machine for the health checks' timing.
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(5);
 
+    /// <summary>How far the agent's staleness clock may run ahead of this test's outage clock.</summary>
+    private static readonly TimeSpan ClockStart = TimeSpan.FromMilliseconds(250);
+
     /// <param name="outageSeconds">60 s as the issue asks on nft; legacy gets a shorter one, still past --api-stale-after, to keep the suite's wall time down.</param>
     [Theory]
     [InlineData("nft", 60)]
@@ -89,8 +92,10 @@ public sealed class ApiOutageTests(ITestOutputHelper output)
         AllAnswered(replies);
         Assert.True(replies.Count > 20, $"only {replies.Count} connections ran during the outage");
         Assert.All(samples, s => Assert.Equal("200", s.Livez));
-        Assert.InRange(first503, StaleAfter, StaleAfter + Slack);
-        Assert.All(samples.Where(s => s.At < StaleAfter), s => Assert.Equal("200", s.Healthz));
+        // The agent counts staleness from its last contact with the server, a moment before this
+        // test's clock starts the outage (9.997 s was seen for 10): not before, less that moment.
+        Assert.InRange(first503, StaleAfter - ClockStart, StaleAfter + Slack);
+        Assert.All(samples.Where(s => s.At < StaleAfter - ClockStart), s => Assert.Equal("200", s.Healthz));
         Assert.InRange(caughtUp.Value, TimeSpan.Zero, TimeSpan.FromSeconds(8));
         Assert.False(agent.HasExited, agent.Tail());
     }
