@@ -29,6 +29,9 @@ internal static class AgentRssBench
         await using var ns = await BenchNamespace.CreateAsync();
         // The metrics server and the API server bind 127.0.0.1, which a new namespace only has once lo is up.
         await Cli.Wrap("ip").WithArguments(["netns", "exec", ns.Name, "ip", "link", "set", "lo", "up"]).ExecuteBufferedAsync(cancel);
+        // The synthetic node ports (and health check ports the agent listens on) span 20000-59999;
+        // the agent's own connection to the API server must not take one of them as its local port.
+        await Cli.Wrap("ip").WithArguments(["netns", "exec", ns.Name, "sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=60000 65000"]).ExecuteBufferedAsync(cancel);
         ApiFeed? api = null;
         string? manifests = null;
         try

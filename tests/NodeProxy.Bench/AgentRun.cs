@@ -20,6 +20,9 @@ internal sealed partial class AgentRun : IAsyncDisposable
 
     public int ProcessId => task.ProcessId;
 
+    /// <summary>NODEPROXY_BENCH_AGENT_LOG: a file that gets every line the agent logs (run with --verbose), each after the milliseconds since its start.</summary>
+    public static string? LogFile { get; } = Environment.GetEnvironmentVariable("NODEPROXY_BENCH_AGENT_LOG") is { Length: > 0 } f ? f : null;
+
     /// <summary>Stopwatch.GetTimestamp() just before the process was started.</summary>
     public long Started { get; private init; }
 
@@ -28,7 +31,7 @@ internal sealed partial class AgentRun : IAsyncDisposable
     {
         var run = new AgentRun { Started = Stopwatch.GetTimestamp() };
         run.task = Cli.Wrap("ip")
-            .WithArguments(["netns", "exec", ns, agent, .. args])
+            .WithArguments(["netns", "exec", ns, agent, .. args, .. (LogFile is null ? Array.Empty<string>() : ["--verbose"])])
             .WithEnvironmentVariables(ImageEnvironment.Read())
             .WithStandardOutputPipe(PipeTarget.ToDelegate(run.Line))
             .WithStandardErrorPipe(PipeTarget.ToDelegate(run.Line))
@@ -104,6 +107,10 @@ internal sealed partial class AgentRun : IAsyncDisposable
         lock (lines)
         {
             lines.Add(line);
+            if (LogFile is { } file)
+            {
+                File.AppendAllText(file, $"{Stopwatch.GetElapsedTime(Started).TotalMilliseconds,8:F0} {line}\n");
+            }
         }
 
         if (line.Contains("synced", StringComparison.Ordinal))

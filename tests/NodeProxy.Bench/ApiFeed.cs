@@ -52,6 +52,7 @@ internal sealed class ApiFeed : IAsyncDisposable
             var server = await FakeApiServer.StartAsync(listener, certificate);
             server.Apply(SyntheticCluster.Node());
             server.ApplyMany(Enumerable.Range(0, services).SelectMany(i => new IKubernetesObject<V1ObjectMeta>[] { SyntheticCluster.Service(i), SyntheticCluster.Slice(i) }));
+            server.EncodeAll();
             var feed = new ApiFeed(server, certificate, folder);
             await File.WriteAllTextAsync(feed.Kubeconfig, server.KubeconfigYaml());
             return feed;

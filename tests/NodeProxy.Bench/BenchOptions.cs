@@ -28,6 +28,8 @@ internal sealed record BenchOptions(
         (an empty list, e.g. --rss "", skips that part)
         (scale also writes the figures as results.json beside --out, and the plots as PNGs in its folder)
                nodeproxy-bench plot [--in docs/benchmarks/results.json] [--out docs/benchmarks]
+               nodeproxy-bench coldprofile 10000   (a first sync's in-process stages, timed)
+               (NODEPROXY_BENCH_AGENT_LOG=FILE: the agents --rss runs log with --verbose into FILE, each line after ms since start)
                nodeproxy-bench inprocess [--out docs/benchmarks/inprocess.md] [BenchmarkDotNet arguments, e.g. --filter '*Change*']
         """;
 

@@ -12,6 +12,11 @@ if (args.FirstOrDefault() == "inprocess")
     return InProcessRun.Run(args);
 }
 
+if (args.FirstOrDefault() == "coldprofile")
+{
+    return await ColdProfile.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "10000", System.Globalization.CultureInfo.InvariantCulture));
+}
+
 if (args.FirstOrDefault() == "plot")
 {
     return PlotCommand.Run(args);

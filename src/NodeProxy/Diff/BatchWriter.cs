@@ -14,6 +14,8 @@ internal sealed class BatchWriter
     private readonly ImmutableArray<object>.Builder pieces = ImmutableArray.CreateBuilder<object>();
     private readonly StringBuilder pending = new();
     private readonly Dictionary<string, int> rulesWritten = new(StringComparer.Ordinal);
+    private readonly ImmutableArray<RestoreBatch.StagedTransaction>.Builder staged = ImmutableArray.CreateBuilder<RestoreBatch.StagedTransaction>();
+    private (int Wave, int FirstPiece, int Bytes)? stagedOpen;
     private string table = "";
     private int bytes;
     private int lines;
@@ -52,10 +54,28 @@ internal sealed class BatchWriter
         rulesWritten[table] += rules.Count;
     }
 
+    /// <summary>
+    /// What follows, up to <see cref="EndStaged"/>, is one staged transaction: chains no packet
+    /// reaches yet, jumping only to chains of earlier <paramref name="wave"/>s or already in the kernel.
+    /// </summary>
+    public void BeginStaged(int wave)
+    {
+        Flush();
+        stagedOpen = (wave, pieces.Count, bytes);
+    }
+
+    public void EndStaged()
+    {
+        Flush();
+        var (wave, first, start) = stagedOpen ?? throw new InvalidOperationException("no staged transaction is open");
+        staged.Add(new RestoreBatch.StagedTransaction(wave, first, pieces.Count, bytes - start));
+        stagedOpen = null;
+    }
+
     public RestoreBatch Finish(int chainsWritten, int chainsDeleted, int rulesEdited, KernelTables after)
     {
         Flush();
-        return new RestoreBatch(pieces.ToImmutable(), bytes, lines, rulesWritten, chainsWritten, chainsDeleted, rulesEdited) { After = after };
+        return new RestoreBatch(pieces.ToImmutable(), bytes, lines, rulesWritten, chainsWritten, chainsDeleted, rulesEdited) { After = after, Staged = staged.ToImmutable() };
     }
 
     private void Flush()

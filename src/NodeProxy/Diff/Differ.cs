@@ -222,22 +222,29 @@ public static class Differ
             return depth[chain.Name] = below;
         }
 
-        var ordered = staged.OrderBy(Depth).ToList();
-        for (var start = 0; start < ordered.Count; start += limit)
+        // One depth a wave: a transaction never jumps to a chain of its own wave, so the
+        // transactions of a wave can be loaded side by side (RestoreBatch.Steps).
+        foreach (var level in staged.GroupBy(Depth).OrderBy(g => g.Key))
         {
-            var chunk = ordered.GetRange(start, Math.Min(limit, ordered.Count - start));
-            text.Table(table);
-            foreach (var chain in chunk)
+            var chains = level.ToList();
+            for (var start = 0; start < chains.Count; start += limit)
             {
-                text.Line($":{chain.Name} - [0:0]");
-            }
+                var chunk = chains.GetRange(start, Math.Min(limit, chains.Count - start));
+                text.BeginStaged(level.Key);
+                text.Table(table);
+                foreach (var chain in chunk)
+                {
+                    text.Line($":{chain.Name} - [0:0]");
+                }
 
-            foreach (var chain in chunk)
-            {
-                text.Rules(chain.Name, chain.Specs);
-            }
+                foreach (var chain in chunk)
+                {
+                    text.Rules(chain.Name, chain.Specs);
+                }
 
-            text.Line("COMMIT");
+                text.Line("COMMIT");
+                text.EndStaged();
+            }
         }
     }
 

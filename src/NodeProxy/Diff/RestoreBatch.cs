@@ -48,9 +48,62 @@ public sealed class RestoreBatch
     /// The input in order, as UTF-8: each chain's rules as slices of its text, after its "-A CHAIN "
     /// prefix. Enumerate again for another copy.
     /// </summary>
-    public IEnumerable<ReadOnlyMemory<byte>> Chunks()
+    public IEnumerable<ReadOnlyMemory<byte>> Chunks() => Chunks(Enumerable.Range(0, pieces.Length));
+
+    /// <summary>
+    /// The staged transactions (see <see cref="Differ.Diff"/>), each with its wave: a transaction
+    /// only jumps to chains of earlier waves or already in the kernel. Empty when nothing is staged.
+    /// </summary>
+    internal ImmutableArray<StagedTransaction> Staged { get; init; } = [];
+
+    /// <summary>
+    /// The batch as restores to run: step after step, the parts of one step side by side, each
+    /// part one iptables-restore input. With one lane, or nothing staged, that is the whole batch
+    /// as one input. With more, each wave of staged transactions is shared out among up to
+    /// <paramref name="lanes"/> parts (balanced by bytes), and the rest (the switch-over, which
+    /// every staged chain must precede) is the last step, in its own order. Loading staged chains
+    /// early changes nothing a packet sees: nothing jumps to them until the switch-over.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<BatchPart>> Steps(int lanes)
     {
-        foreach (var piece in pieces)
+        if (lanes < 2 || Staged.Length < 2)
+        {
+            return [[new BatchPart(Bytes, Chunks)]];
+        }
+
+        var steps = new List<IReadOnlyList<BatchPart>>();
+        foreach (var wave in Staged.GroupBy(t => t.Wave).OrderBy(w => w.Key))
+        {
+            var shares = Enumerable.Range(0, Math.Min(lanes, wave.Count())).Select(_ => new List<StagedTransaction>()).ToList();
+            var shareBytes = new int[shares.Count];
+            foreach (var transaction in wave)
+            {
+                var least = Array.IndexOf(shareBytes, shareBytes.Min());
+                shares[least].Add(transaction);
+                shareBytes[least] += transaction.Bytes;
+            }
+
+            steps.Add([.. shares.Select((share, i) => new BatchPart(shareBytes[i], () => Chunks(share.SelectMany(t => Enumerable.Range(t.FirstPiece, t.EndPiece - t.FirstPiece)))))]);
+        }
+
+        var inStaged = new bool[pieces.Length];
+        foreach (var transaction in Staged)
+        {
+            inStaged.AsSpan(transaction.FirstPiece, transaction.EndPiece - transaction.FirstPiece).Fill(true);
+        }
+
+        var rest = Bytes - Staged.Sum(t => t.Bytes);
+        if (rest > 0)
+        {
+            steps.Add([new BatchPart(rest, () => Chunks(Enumerable.Range(0, pieces.Length).Where(i => !inStaged[i])))]);
+        }
+
+        return steps;
+    }
+
+    private IEnumerable<ReadOnlyMemory<byte>> Chunks(IEnumerable<int> indexes)
+    {
+        foreach (var piece in indexes.Select(i => pieces[i]))
         {
             if (piece is string text)
             {
@@ -101,6 +154,9 @@ public sealed class RestoreBatch
 
         return hash.GetHashAndReset();
     }
+
+    /// <summary>Pieces [FirstPiece, EndPiece) are one staged transaction of <paramref name="Bytes"/> bytes.</summary>
+    internal sealed record StagedTransaction(int Wave, int FirstPiece, int EndPiece, int Bytes);
 
     /// <summary>A whole chain's rules: "-A CHAIN " (encoded once) before each of its lines.</summary>
     internal sealed record ChainLines(ReadOnlyMemory<byte> Prefix, RuleSets.RuleText Text);

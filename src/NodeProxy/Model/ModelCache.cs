@@ -68,7 +68,24 @@ public sealed class ModelCache
         else
         {
             var byService = Index(lastServices, lastEntries);
-            entries = [.. services.Select(service => EntryOf(service, byService.GetValueOrDefault(service), read))];
+            entries = new Entry[services.Length];
+            var unread = new List<int>();
+            for (var i = 0; i < services.Length; i++)
+            {
+                if (Known(services[i], byService.GetValueOrDefault(services[i])) is { } known)
+                {
+                    entries[i] = known;
+                }
+                else
+                {
+                    unread.Add(i);
+                }
+            }
+
+            // Each Service is read on its own from objects no one changes meanwhile.
+            var fresh = entries;
+            Fanout.For(unread, i => fresh[i] = read(services[i], SlicesOf(services[i])));
+            LastRead += unread.Count;
         }
 
         lastServices = services;
@@ -127,15 +144,21 @@ public sealed class ModelCache
     /// <summary>The entry of <paramref name="service"/>: <paramref name="known"/> while its slices are the same, else read afresh.</summary>
     private Entry EntryOf(V1Service service, Entry? known, Func<V1Service, ImmutableArray<V1EndpointSlice>, Entry> read)
     {
-        var slices = lastGroups!.TryGetValue(KeyOf(service), out var found) ? found : [];
-        if (known is not null && SameSlices(known.Slices, slices))
+        if (Known(service, known) is { } still)
         {
-            return known;
+            return still;
         }
 
         LastRead++;
-        return read(service, slices);
+        return read(service, SlicesOf(service));
     }
+
+    /// <summary><paramref name="known"/> while its slices are still the Service's; null when it must be read afresh.</summary>
+    private Entry? Known(V1Service service, Entry? known) =>
+        known is not null && SameSlices(known.Slices, SlicesOf(service)) ? known : null;
+
+    private ImmutableArray<V1EndpointSlice> SlicesOf(V1Service service) =>
+        lastGroups!.TryGetValue(KeyOf(service), out var found) ? found : [];
 
     /// <summary>The Service a Service object is, as slices name it.</summary>
     internal static (string Namespace, string Service) KeyOf(V1Service service) =>

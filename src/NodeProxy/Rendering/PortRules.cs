@@ -128,11 +128,22 @@ internal sealed class PortRules
         }
 
         var fresh = new ServiceRules[next.Length];
+        var unrendered = new List<int>();
         for (var i = 0; i < next.Length; i++)
         {
             var port = next[i];
-            fresh[i] = last.TryGetValue(port.Name, out var at) && same(ports[at], port) ? rules[at] : rulesOf(port);
+            if (last.TryGetValue(port.Name, out var at) && same(ports[at], port))
+            {
+                fresh[i] = rules[at];
+            }
+            else
+            {
+                unrendered.Add(i);
+            }
         }
+
+        // Each port renders on its own, into builders of its own.
+        Fanout.For(unrendered, i => fresh[i] = rulesOf(next[i]));
 
         rules = fresh;
         ports = next;

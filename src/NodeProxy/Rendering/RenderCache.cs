@@ -23,7 +23,9 @@ public sealed class RenderCache
     private (ImmutableArray<Rule> Rules, ImmutableArray<(string, ImmutableArray<Rule>)> Chains)? healthPorts;
 
     /// <summary>Service ports the last render had to render afresh (the rest came from the cache).</summary>
-    public int LastRendered { get; private set; }
+    public int LastRendered => lastRendered;
+
+    private int lastRendered;
 
     internal PortRules Ports { get; private set; } = new();
 
@@ -45,14 +47,14 @@ public sealed class RenderCache
             inputs = now;
         }
 
-        LastRendered = 0;
+        lastRendered = 0;
     }
 
     /// <summary>Brings <see cref="Ports"/> up to the model's ports, rendering with <paramref name="render"/> only those that changed.</summary>
     internal void UpdatePorts(NodeModel model, Func<ServicePort, ServiceRules> render) =>
         Ports.Update(model.Services, port =>
         {
-            LastRendered++;
+            Interlocked.Increment(ref lastRendered);
             return render(port);
         }, ServicePortEquality.Instance.Equals);
 

@@ -36,28 +36,52 @@ public sealed class FamilySyncer(IRuleTables tables)
 
         // Memory and kernel agree exactly when they need the same batch to reach the wanted rules.
         var drifted = full && applied is not null && !batch.IsEmpty && !batch.SameInput(Differ.Diff(applied, wanted, tables.StagingLimit));
-        if (!batch.IsEmpty)
+        if (!batch.IsEmpty && await RestoreAsync(batch, cancel) is { } failure)
         {
-            try
+            // The switch-over is one transaction, so packets still see what they saw; chains
+            // staged ahead of it may be left behind, and this memory may be what made the
+            // batch wrong, so read the kernel next time (which also removes the leftovers).
+            applied = null;
+            return new FamilySyncResult(Family, batch, full, readKernel, clock.Elapsed)
             {
-                await tables.RestoreAsync(RestoreInput.Of(batch), cancel);
-            }
-            catch (RuleTablesException e)
-            {
-                // The switch-over is one transaction, so packets still see what they saw; chains
-                // staged ahead of it may be left behind, and this memory may be what made the
-                // batch wrong, so read the kernel next time (which also removes the leftovers).
-                applied = null;
-                return new FamilySyncResult(Family, batch, full, readKernel, clock.Elapsed)
-                {
-                    Error = e.Message,
-                    OffendingLines = RestoreErrors.OffendingLines(e.Message, batch.Text),
-                };
-            }
+                Error = failure.Error.Message,
+                OffendingLines = RestoreErrors.OffendingLines(failure.Error.Message, failure.Input.Text()),
+            };
         }
 
         applied = batch.After;
         return new FamilySyncResult(Family, batch, full, readKernel, clock.Elapsed) { Drifted = drifted };
+    }
+
+    /// <summary>
+    /// The batch's steps in order, the parts of a step side by side (a cold load's staged chains
+    /// on as many cores as <see cref="IRuleTables.RestoreLanes"/> allows); stops at the first step
+    /// with a refused part. Returns that part and its error, or null when every step went in.
+    /// </summary>
+    private async Task<(RuleTablesException Error, RestoreInput Input)?> RestoreAsync(RestoreBatch batch, CancellationToken cancel)
+    {
+        foreach (var step in batch.Steps(tables.RestoreLanes))
+        {
+            var results = await Task.WhenAll(step.Select(async part =>
+            {
+                var input = RestoreInput.Of(part);
+                try
+                {
+                    await tables.RestoreAsync(input, cancel);
+                    return ((RuleTablesException Error, RestoreInput Input)?)null;
+                }
+                catch (RuleTablesException e)
+                {
+                    return (e, input);
+                }
+            }));
+            if (results.FirstOrDefault(r => r is not null) is { } failed)
+            {
+                return failed;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -16,6 +16,12 @@ public interface IRuleTables
     int? StagingLimit => null;
 
     /// <summary>
+    /// How many restores may load staged chains side by side (see <see cref="Diff.RestoreBatch.Steps"/>);
+    /// 1: the batch is one restore.
+    /// </summary>
+    int RestoreLanes => 1;
+
+    /// <summary>
     /// Applies a --noflush batch; throws a <see cref="RuleTablesException"/> when refused. Each
     /// COMMIT is one transaction: a refused one leaves the kernel as the previous COMMIT left it.
     /// </summary>

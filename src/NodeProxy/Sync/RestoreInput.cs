@@ -13,6 +13,8 @@ public sealed record RestoreInput(int Bytes, Func<IEnumerable<ReadOnlyMemory<byt
 
     public static RestoreInput Of(Diff.RestoreBatch batch) => new(batch.Bytes, batch.Chunks);
 
+    public static RestoreInput Of(Diff.BatchPart part) => new(part.Bytes, part.Chunks);
+
     /// <summary>The whole batch as one string: for an error message, once the restore is over.</summary>
     public string Text() => Encoding.UTF8.GetString([.. Chunks().SelectMany(c => c.ToArray())]);
 }

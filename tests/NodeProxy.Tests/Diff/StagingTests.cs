@@ -89,6 +89,59 @@ public sealed class StagingTests
         Assert.Equal(100, transactions.SkipLast(1).Sum(t => t.Lines.Count(l => l.StartsWith(':'))));
     }
 
+    [Fact]
+    public void StagedTransactionsAreSharedOutInWavesWhoseLanesNeverNameEachOthersChains()
+    {
+        var batch = Differ.Diff(KernelTables.Empty, Renderer.Render(SyntheticModel.Create(300, mix: new ClusterMix(3, 5, 4))), stagingLimit: 20);
+
+        var steps = batch.Steps(lanes: 3);
+
+        Assert.True(steps.Count >= 3, $"{steps.Count} steps: the chains are more than one wave deep");
+        var existing = new HashSet<string>();
+        foreach (var step in steps.SkipLast(1))
+        {
+            Assert.InRange(step.Count, 1, 3);
+            var declaredByStep = new List<string>();
+            foreach (var part in step)
+            {
+                Assert.Equal(part.Bytes, System.Text.Encoding.UTF8.GetByteCount(Text(part)));
+                foreach (var (table, lines) in Transactions(Text(part)))
+                {
+                    var declared = lines.Where(l => l.StartsWith(':')).Select(l => $"{table}/{l[1..l.IndexOf(' ')]}").ToHashSet();
+                    Assert.All(lines, l => Assert.DoesNotMatch("^(-I|-D) ", l));
+                    foreach (var target in lines.Select(JumpTarget).OfType<string>())
+                    {
+                        Assert.True(existing.Contains($"{table}/{target}") || declared.Contains($"{table}/{target}"), $"{target} is neither an earlier wave's nor its own transaction's");
+                    }
+
+                    declaredByStep.AddRange(declared);
+                }
+            }
+
+            existing.UnionWith(declaredByStep);
+        }
+
+        // The switch-over comes last, whole, after every staged chain.
+        var last = Assert.Single(steps[^1]);
+        Assert.Contains("-I PREROUTING ", Text(last));
+        Assert.Equal(batch.Text.Split('\n').Order(StringComparer.Ordinal), steps.SelectMany(s => s).SelectMany(p => Text(p).Split('\n')).Where(l => l.Length > 0).Append("").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void OneLaneOrASmallChangeIsTheWholeBatchInOneRestore()
+    {
+        var cold = Differ.Diff(KernelTables.Empty, Wanted, stagingLimit: 20);
+        var changed = Differ.Diff(KernelTables.From(Wanted), Renderer.Render(SyntheticModel.Replace(SyntheticModel.Create(300), 42, p => p with
+        {
+            ClusterEndpoints = p.ClusterEndpoints.RemoveAt(0),
+        })), stagingLimit: 20);
+
+        Assert.Equal(cold.Text, Text(Assert.Single(Assert.Single(cold.Steps(lanes: 1)))));
+        Assert.Equal(changed.Text, Text(Assert.Single(Assert.Single(changed.Steps(lanes: 4)))));
+    }
+
+    private static string Text(BatchPart part) => System.Text.Encoding.UTF8.GetString([.. part.Chunks().SelectMany(c => c.ToArray())]);
+
     private static string? JumpTarget(string line)
     {
         var at = line.IndexOf(" -j NP-", StringComparison.Ordinal);

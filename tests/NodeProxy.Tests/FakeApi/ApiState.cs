@@ -60,6 +60,13 @@ public sealed class ApiState
         }
     }
 
+    public void EncodeAll()
+    {
+        lock (gate)
+            foreach (var obj in objects.Values)
+                WireJson.Utf8(obj);
+    }
+
     public (List<IKubernetesObject<V1ObjectMeta>> Items, long ResourceVersion) List(Selection selection)
     {
         lock (gate)

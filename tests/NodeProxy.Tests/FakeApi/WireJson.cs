@@ -12,15 +12,26 @@ static class WireJson
 {
     static readonly ConditionalWeakTable<object, Func<string, string>> Bent = [];
 
-    public static string Of(object obj) =>
-        Bent.TryGetValue(obj, out var bend) ? bend(KubernetesJson.Serialize(obj)) : KubernetesJson.Serialize(obj);
+    // A stored object is never changed (a change stores a new copy), so its encoding holds for
+    // good, as in the API server's watch cache, which encodes an object once for all watchers.
+    static readonly ConditionalWeakTable<object, byte[]> Encoded = [];
 
-    public static void Bend(object obj, Func<string, string> bend) => Bent.AddOrUpdate(obj, bend);
+    public static string Of(object obj) => System.Text.Encoding.UTF8.GetString(Utf8(obj));
+
+    /// <summary>The object's wire JSON as UTF-8, encoded on first use.</summary>
+    public static byte[] Utf8(object obj) => Encoded.GetValue(obj, o => System.Text.Encoding.UTF8.GetBytes(
+        Bent.TryGetValue(o, out var bend) ? bend(KubernetesJson.Serialize(o)) : KubernetesJson.Serialize(o)));
+
+    public static void Bend(object obj, Func<string, string> bend)
+    {
+        Bent.AddOrUpdate(obj, bend);
+        Encoded.Remove(obj);
+    }
 
     /// <summary>A copy (the DELETED event's) goes out as bent as its original.</summary>
     public static void Copy(object from, object to)
     {
         if (Bent.TryGetValue(from, out var bend))
-            Bent.AddOrUpdate(to, bend);
+            Bend(to, bend);
     }
 }

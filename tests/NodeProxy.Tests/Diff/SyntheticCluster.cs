@@ -6,9 +6,8 @@ using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
 using NodeProxy.Model;
-using NodeProxy.Tests.Diff;
 
-namespace NodeProxy.Bench;
+namespace NodeProxy.Tests.Diff;
 
 /// <summary>
 /// The API objects behind <see cref="SyntheticModel"/>: what an agent would have to list to build
