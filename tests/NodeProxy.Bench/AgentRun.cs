@@ -37,6 +37,11 @@ internal sealed partial class AgentRun : IAsyncDisposable
             .WithStandardErrorPipe(PipeTarget.ToDelegate(run.Line))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(run.kill.Token);
+        if (LogFile is not null)
+        {
+            _ = run.SampleMemoryAsync();
+        }
+
         return run;
     }
 
@@ -117,6 +122,30 @@ internal sealed partial class AgentRun : IAsyncDisposable
         {
             var took = SyncMillis().Match(line) is { Success: true } m ? TimeSpan.FromMilliseconds(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)) : (TimeSpan?)null;
             synced.TrySetResult(new FirstSync(Stopwatch.GetTimestamp(), took));
+        }
+    }
+
+    /// <summary>With <see cref="LogFile"/>: the process's RSS into the log whenever it moved by 4 MiB, to see when the peak comes.</summary>
+    private async Task SampleMemoryAsync()
+    {
+        var last = 0L;
+        while (!task.Task.IsCompleted && !kill.IsCancellationRequested)
+        {
+            try
+            {
+                var line = File.ReadLines($"/proc/{ProcessId}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+                if (line is not null && long.Parse(line[6..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1024 is var mib && Math.Abs(mib - last) >= 4)
+                {
+                    last = mib;
+                    Line($"rss {mib} MiB");
+                }
+            }
+            catch (IOException)
+            {
+                return;
+            }
+
+            await Task.Delay(20);
         }
     }
 

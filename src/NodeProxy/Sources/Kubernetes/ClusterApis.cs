@@ -36,7 +36,8 @@ public static class ClusterApis
         {
             using var response = await api.GetAsync($"{path}?{selector}&resourceVersion={Uri.EscapeDataString(rv)}", cancel);
             await using var body = await response.Content.ReadAsStreamAsync(cancel);
-            return await ListDecoder<T>.ReadAsync(body, cancel);
+            // Trimmed as they come: at 10k Services the whole objects of a list are tens of MB.
+            return await ListDecoder<T>.ReadAsync(body, cancel, item => ObjectTrim.Trim(item, StringPool.Shared));
         },
         (rv, connected, cancel) => WatchAsync<T>(api, $"{path}?{selector}&watch=true&allowWatchBookmarks=true&timeoutSeconds={WatchTimeoutSeconds}&resourceVersion={Uri.EscapeDataString(rv)}", connected, cancel));
 

@@ -13,12 +13,13 @@ public sealed record Decoded<T>(T? Object, ObjectRef Ref, string? Error)
     public bool Failed => Object is null;
 
     /// <summary>Decodes exactly as KubernetesClient does (its own serializer options), catching only what a bad value throws.</summary>
-    public static Decoded<T> From(JsonElement item)
+    /// <param name="keep">What to keep of the object once decoded; all of it when null.</param>
+    public static Decoded<T> From(JsonElement item, Func<T, T>? keep = null)
     {
         try
         {
             return KubernetesJson.Deserialize<T>(item) is { } decoded
-                ? new(decoded, ObjectRef.Read(item), null)
+                ? new(keep is null ? decoded : keep(decoded), ObjectRef.Read(item), null)
                 : new(null, ObjectRef.Read(item), "the object is null");
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NotSupportedException or OverflowException or ArgumentException)

@@ -177,7 +177,7 @@ public sealed class Informer<T>(ResourceApi<T> api, InformerOptions options, Act
         }
 
         // What could not be decoded is left out: its stale version, if any, vanishes with it.
-        var vanished = Store.Replace(decoded);
+        var vanished = Store.Replace(decoded, list.Kept);
         synced = true;
         InSync();
         log.LogDebug("{Resource}: listed {Count} at version {Version}, {Vanished} vanished, {Bad} undecodable", api.Name, decoded.Count, list.ResourceVersion, vanished, bad.Count);

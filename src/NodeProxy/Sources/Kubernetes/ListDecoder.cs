@@ -21,9 +21,13 @@ public static class ListDecoder<T> where T : class
     public const int MaxItemBytes = 16 << 20;
 
     /// <exception cref="JsonException">The body is not a list at all (not even one whose items can be told apart).</exception>
-    public static async Task<ResourceList<T>> ReadAsync(Stream body, CancellationToken cancel)
+    /// <param name="keep">
+    /// What to keep of each decoded object (the stores' trimmed copy): applied item by item, so
+    /// that a whole list of whole objects is never held at once.
+    /// </param>
+    public static async Task<ResourceList<T>> ReadAsync(Stream body, CancellationToken cancel, Func<T, T>? keep = null)
     {
-        var parser = new Parser();
+        var parser = new Parser(keep);
         var buffer = new byte[ChunkBytes];
         var length = 0;
         while (!parser.Done)
@@ -50,7 +54,7 @@ public static class ListDecoder<T> where T : class
             }
         }
 
-        return new ResourceList<T>(parser.Items, parser.ResourceVersion ?? "");
+        return new ResourceList<T>(parser.Items, parser.ResourceVersion ?? "") { Kept = keep is not null };
     }
 
     private enum Phase
@@ -62,7 +66,7 @@ public static class ListDecoder<T> where T : class
     }
 
     /// <summary>The envelope's state between chunks: where in it the next token is.</summary>
-    private sealed class Parser
+    private sealed class Parser(Func<T, T>? keep)
     {
         private JsonReaderState state;
         private Phase phase = Phase.Start;
@@ -120,7 +124,7 @@ public static class ListDecoder<T> where T : class
 
                     using (var item = JsonDocument.ParseValue(ref reader))
                     {
-                        Items.Add(Decoded<T>.From(item.RootElement));
+                        Items.Add(Decoded<T>.From(item.RootElement, keep));
                     }
 
                     return true;

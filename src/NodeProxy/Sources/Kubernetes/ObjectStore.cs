@@ -26,7 +26,8 @@ public sealed class ObjectStore<T> where T : IKubernetesObject<V1ObjectMeta>
 
     /// <summary>After a (re)list: what the list lacks was deleted while nobody was watching.</summary>
     /// <returns>How many objects vanished.</returns>
-    public int Replace(IReadOnlyList<T> items)
+    /// <param name="kept">The items are already <see cref="ObjectTrim"/>'s copies: stored as they are.</param>
+    public int Replace(IReadOnlyList<T> items, bool kept = false)
     {
         var keep = items.Select(Key).ToHashSet(StringComparer.Ordinal);
         var gone = objects.Keys.Where(k => !keep.Contains(k)).ToList();
@@ -37,7 +38,7 @@ public sealed class ObjectStore<T> where T : IKubernetesObject<V1ObjectMeta>
 
         foreach (var item in items)
         {
-            Upsert(item);
+            objects[Key(item)] = kept ? item : ObjectTrim.Trim(item, StringPool.Shared);
         }
 
         return gone.Count;

@@ -15,4 +15,8 @@ public sealed record ResourceApi<T>(
     where T : class;
 
 public sealed record ResourceList<T>(IReadOnlyList<Decoded<T>> Items, string ResourceVersion)
-    where T : class;
+    where T : class
+{
+    /// <summary>The items are already the copies the stores keep (<see cref="ObjectTrim"/>'s).</summary>
+    public bool Kept { get; init; }
+}
