@@ -8,8 +8,9 @@ namespace NodeProxy.Sync;
 /// The one loop that changes the rules, through the <see cref="IRuleTables"/> its
 /// <see cref="Syncer"/> is given (Apply's tools in the agent). Sources only call <see cref="Trigger"/>; the loop
 /// coalesces triggers into one sync at most every MinSyncPeriod, syncs at least every SyncPeriod
-/// (checking the canary then), rewrites everything every FullSyncPeriod and retries a failure in
-/// full, backing off (<see cref="RetryBackoff"/>) while failures go on. A source that cannot load
+/// (checking the canary then), rewrites everything every FullSyncPeriod and retries a failure,
+/// backing off (<see cref="RetryBackoff"/>) while failures go on: in full for the family that
+/// failed (or for all, when the failure was not one family's restore). A source that cannot load
 /// (null model) never removes rules: the node keeps forwarding with what it last knew.
 /// </summary>
 /// <param name="trimMemory">Returns freed memory to the system; see <see cref="SyncLoopOptions.TrimAfterBytes"/>.</param>
@@ -28,6 +29,7 @@ public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOpt
         var lastFull = time.GetUtcNow();
         var lastCanary = lastFull;
         var needFull = false;
+        var failed = false;
         while (!cancel.IsCancellationRequested)
         {
             var started = time.GetUtcNow();
@@ -45,7 +47,11 @@ public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOpt
                     var full = needFull || started - lastFull >= options.FullSyncPeriod
                         || (probe && !await syncer.CanariesPresentAsync(cancel));
                     var report = await syncer.SyncAsync(model, full, cancel);
-                    needFull = !report.Succeeded;
+
+                    // A family that failed is synced in full next time by the syncer itself;
+                    // the others, whose rules went in, need not read their tables back.
+                    failed = !report.Succeeded;
+                    needFull = false;
                     if (full && report.Succeeded)
                     {
                         lastFull = started;
@@ -63,9 +69,10 @@ public sealed class SyncLoop(Func<ModelResult?> load, Syncer syncer, SyncLoopOpt
                 // iptables-save itself failed, or the tool is missing: nothing was written.
                 log.LogError("sync failed, retrying in full: {Error}", e.Message);
                 needFull = true;
+                failed = true;
             }
 
-            if (needFull)
+            if (failed)
             {
                 // Changes arriving meanwhile do not cut a backoff short: they stay coalesced and
                 // the retry applies them all.

@@ -19,6 +19,10 @@ public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conn
     private readonly Dictionary<IpFamily, NodeModel> appliedModels = [];
     private readonly Dictionary<IpFamily, RenderCache> renderCaches = [];
 
+    // Families whose last sync failed: their next sync is a full one, the others' need not be
+    // (kube-proxy runs a proxier per family, each with its own needFullSync).
+    private readonly HashSet<IpFamily> retryInFull = [];
+
     // Set when the canary saw the loss: the full resync that follows repairs it, already counted.
     private bool canaryFired;
 
@@ -42,14 +46,17 @@ public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conn
                 renderCaches[family.Family] = cache = new RenderCache();
             }
 
-            var result = await family.SyncAsync(cache.Render(nodeModel), full, cancel);
+            var result = await family.SyncAsync(cache.Render(nodeModel), full || retryInFull.Contains(family.Family), cancel);
             results.Add(result);
             if (!result.Succeeded)
             {
-                log.LogError("sync of {Family} failed (restore failure {Count}), the kernel keeps its previous rules and a full resync follows: {Error}{Lines}",
+                retryInFull.Add(family.Family);
+                log.LogError("sync of {Family} failed (restore failure {Count}), the kernel keeps its previous rules and a full resync of that family follows: {Error}{Lines}",
                     FamilyName(family.Family), Counters.RestoreFailures + results.Count(r => !r.Succeeded), result.Error, string.Concat(result.OffendingLines.Select(l => "\n  offending " + l)));
                 continue;
             }
+
+            retryInFull.Remove(family.Family);
 
             // Only now: deleting entries before the new rules are in would let the next packet
             // be DNATed by the old rules again.
@@ -58,6 +65,7 @@ public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conn
         }
 
         var report = new SyncReport(results.ToImmutable(), deleted, clock.Elapsed);
+        full = report.Families.Any(f => f.Full);
         Counters.Record(report, full);
         if (report.Families.Any(f => f.Succeeded && f.Drifted) && !canaryFired)
         {

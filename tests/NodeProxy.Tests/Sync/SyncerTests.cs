@@ -57,5 +57,32 @@ public sealed class SyncerTests
         Assert.Equal((1L, 1L), (syncer.Counters.FullResyncRepairs, syncer.Counters.CanaryRepairs));
     }
 
+    [Fact]
+    public async Task OnlyTheFamilyWhoseRestoreWasRefusedIsRetriedInFull()
+    {
+        await using var ns = await NetworkNamespace.CreateAsync();
+        using var wrapper = ToolWrapper.Create("iptables-nft-restore");
+        var v4 = new IptablesTool(IpFamily.V4, IptablesBackend.Nft, ["ip", "netns", "exec", ns.Name, "env", wrapper.PathSetting]);
+        var v6 = new IptablesTool(IpFamily.V6, IptablesBackend.Nft, ["ip", "netns", "exec", ns.Name]);
+        var syncer = new Syncer([new FamilySyncer(v4), new FamilySyncer(v6)], new ConntrackTool(["ip", "netns", "exec", ns.Name]), NullLogger.Instance);
+        var model = SyntheticModel.Create(60);
+        Assert.True((await syncer.SyncAsync(Result(model), full: false)).Succeeded);
+
+        wrapper.Fail(true);
+        var changed = Result(SyntheticModel.Replace(model, 3, p => p with { NodePort = null }));
+        var failed = await syncer.SyncAsync(changed, full: false);
+        wrapper.Fail(false);
+        var retry = await syncer.SyncAsync(Result(SyntheticModel.Replace(model, 4, p => p with { NodePort = null })), full: false);
+        var after = await syncer.SyncAsync(Result(model), full: false);
+
+        Assert.Equal([false, true], failed.Families.Select(f => f.Succeeded));
+        Assert.True(retry.Succeeded);
+        // The refused family reads its tables back and is counted a full sync; the one whose
+        // rules went in goes on from what it applied.
+        Assert.Equal([(true, true), (false, false)], retry.Families.Select(f => (f.Full, f.ReadKernel)));
+        Assert.All(after.Families, f => Assert.False(f.Full || f.ReadKernel));
+        Assert.Equal((1L, 1L), (syncer.Counters.RestoreFailures, syncer.Counters.FullSyncs));
+    }
+
     private static ModelResult Result(NodeModel v4) => new(v4, new NodeModel(IpFamily.V6, v4.NodeName, v4.MasqueradeMark), []);
 }
