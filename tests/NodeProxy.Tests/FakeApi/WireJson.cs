@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using k8s;
 
 namespace NodeProxy.Tests.FakeApi;
@@ -18,25 +16,11 @@ static class WireJson
     // good, as in the API server's watch cache, which encodes an object once for all watchers.
     static readonly ConditionalWeakTable<object, byte[]> Encoded = [];
 
-    // KubernetesClient's own encoding, plus what its source-generated context lacks: a stored
-    // copy's managedFields[].fieldsV1 is a JsonElement (it is an object on the wire), which a
-    // real API server sends with every object.
-    static readonly JsonSerializerOptions Options = new(SourceGenerationContext.Default.Options)
-    {
-        TypeInfoResolver = JsonTypeInfoResolver.Combine(SourceGenerationContext.Default, new DefaultJsonTypeInfoResolver()),
-    };
-
     public static string Of(object obj) => System.Text.Encoding.UTF8.GetString(Utf8(obj));
 
-    /// <summary>As KubernetesClient encodes the object, whatever a stored copy's managedFields hold.</summary>
-    public static string Serialize(object obj) => JsonSerializer.Serialize(obj, obj.GetType(), Options);
-
     /// <summary>The object's wire JSON as UTF-8, encoded on first use.</summary>
-    public static byte[] Utf8(object obj) => Encoded.GetValue(obj, o =>
-    {
-        var json = Serialize(o);
-        return System.Text.Encoding.UTF8.GetBytes(Bent.TryGetValue(o, out var bend) ? bend(json) : json);
-    });
+    public static byte[] Utf8(object obj) => Encoded.GetValue(obj, o => System.Text.Encoding.UTF8.GetBytes(
+        Bent.TryGetValue(o, out var bend) ? bend(KubernetesJson.Serialize(o)) : KubernetesJson.Serialize(o)));
 
     public static void Bend(object obj, Func<string, string> bend)
     {
