@@ -12,7 +12,7 @@ namespace NodeProxy.Sync;
 /// <summary>
 /// One sync: model -> rules per family -> diff -> kernel, then the conntrack entries the change
 /// made stale. A family that fails keeps its old rules (the restore is atomic) and the others go
-/// on; the caller follows a failure with a full resync.
+/// on; a family that failed is synced in full at its next sync.
 /// </summary>
 public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conntrack, ILogger log)
 {
@@ -65,8 +65,9 @@ public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conn
         }
 
         var report = new SyncReport(results.ToImmutable(), deleted, clock.Elapsed);
-        full = report.Families.Any(f => f.Full);
-        Counters.Record(report, full);
+        // A family retried in full makes this a full sync, whatever the caller asked.
+        var anyFull = report.Families.Any(f => f.Full);
+        Counters.Record(report, anyFull);
         if (report.Families.Any(f => f.Succeeded && f.Drifted) && !canaryFired)
         {
             Counters.RecordFullResyncRepair();
@@ -80,7 +81,7 @@ public sealed class Syncer(IReadOnlyList<FamilySyncer> families, IConntrack conn
 
         if (report.Succeeded)
         {
-            log.LogInformation("synced{Kind}: {Summary}; {Millis} ms", full ? " (full resync)" : "", Summary(report), (int)report.Duration.TotalMilliseconds);
+            log.LogInformation("synced{Kind}: {Summary}; {Millis} ms", anyFull ? " (full resync)" : "", Summary(report), (int)report.Duration.TotalMilliseconds);
         }
 
         return report;

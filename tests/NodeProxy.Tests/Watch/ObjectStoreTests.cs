@@ -12,6 +12,10 @@ public sealed class ObjectStoreTests
 {
     private static readonly string Big = new('x', 64 * 1024);
 
+    /// <summary>What is kept of the bulky Service "listed": the same whether the store or the list's decoder trimmed it.</summary>
+    private const string ListedTrimmed =
+        """{"metadata":{"creationTimestamp":"2026-01-02T03:04:05Z","name":"listed","namespace":"default"},"spec":{"clusterIP":"10.96.0.2","clusterIPs":["10.96.0.2"],"ports":[{"name":"http","port":80,"protocol":"TCP","targetPort":8080}],"type":"ClusterIP"}}""";
+
     [Fact]
     public void AServiceKeepsWhatTheModelReadsAndNoneOfItsBulk()
     {
@@ -29,7 +33,7 @@ public sealed class ObjectStoreTests
         store.Upsert(watched);
 
         Assert.Equal(
-            """{"metadata":{"creationTimestamp":"2026-01-02T03:04:05Z","name":"listed","namespace":"default"},"spec":{"clusterIP":"10.96.0.2","clusterIPs":["10.96.0.2"],"ports":[{"name":"http","port":80,"protocol":"TCP","targetPort":8080}],"type":"ClusterIP"}}""",
+            ListedTrimmed,
             Stored(store, "listed"));
         Assert.Equal(
             """{"metadata":{"creationTimestamp":"2026-01-02T03:04:05Z","name":"watched","namespace":"default"},"spec":{"clusterIP":"10.96.0.3","clusterIPs":["10.96.0.3"],"ports":[{"name":"http","port":80,"protocol":"TCP","targetPort":8080}],"type":"LoadBalancer"},"status":{"loadBalancer":{"ingress":[{"ip":"203.0.113.7","ipMode":"VIP"}]}}}""",
@@ -51,7 +55,7 @@ public sealed class ObjectStoreTests
         await Poll.UntilAsync(() => source.HasSynced, running);
 
         Assert.Equal(
-            """{"metadata":{"creationTimestamp":"2026-01-02T03:04:05Z","name":"listed","namespace":"default"},"spec":{"clusterIP":"10.96.0.2","clusterIPs":["10.96.0.2"],"ports":[{"name":"http","port":80,"protocol":"TCP","targetPort":8080}],"type":"ClusterIP"}}""",
+            ListedTrimmed,
             KubernetesJson.Serialize(Assert.Single(source.Snapshot()!.Services)));
         await stop.CancelAsync();
         await running.ContinueWith(_ => { }, TaskScheduler.Default);

@@ -38,7 +38,14 @@ public sealed class ObjectStore<T> where T : IKubernetesObject<V1ObjectMeta>
 
         foreach (var item in items)
         {
-            objects[Key(item)] = kept ? item : ObjectTrim.Trim(item, StringPool.Shared);
+            if (kept)
+            {
+                objects[Key(item)] = item;
+            }
+            else
+            {
+                Upsert(item);
+            }
         }
 
         return gone.Count;
