@@ -50,6 +50,7 @@ internal sealed class ApiFeed : IAsyncDisposable
                 return socket;
             });
             var server = await FakeApiServer.StartAsync(listener, certificate);
+            server.RecordManagedFields = BenchObjects.ManagedFields;
             server.Apply(SyntheticCluster.Node());
             server.ApplyMany(Enumerable.Range(0, services).SelectMany(i => new IKubernetesObject<V1ObjectMeta>[] { SyntheticCluster.Service(i), SyntheticCluster.Slice(i) }));
             server.EncodeAll();

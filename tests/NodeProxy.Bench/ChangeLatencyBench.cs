@@ -42,6 +42,7 @@ internal static class ChangeLatencyBench
         ArgumentOutOfRangeException.ThrowIfLessThan(total, 1, nameof(duration));
 
         await using var server = await FakeApiServer.StartAsync();
+        server.RecordManagedFields = BenchObjects.ManagedFields;
         await using var ns = await BenchNamespace.CreateAsync();
         server.Apply(SyntheticCluster.Node());
         server.ApplyMany(Enumerable.Range(0, services).SelectMany(i => new IKubernetesObject<V1ObjectMeta>[] { SyntheticCluster.Service(i), SyntheticCluster.Slice(i) }));

@@ -23,6 +23,9 @@ public sealed class ApiState
 
     public int OpenWatchCount { get { lock (gate) return watches.Count; } }
 
+    /// <summary>Whether a write gets the managedFields entry a real API server records (the default).</summary>
+    public bool RecordManagedFields { get; set; } = true;
+
     /// <param name="bend">Rewrites the object's JSON on the wire, for objects the typed model cannot hold.</param>
     public long Apply(IKubernetesObject<V1ObjectMeta> obj, Func<string, string>? bend = null)
     {
@@ -31,6 +34,8 @@ public sealed class ApiState
         stored.Kind ??= type.Kind;
         stored.ApiVersion ??= type.ApiVersion;
         stored.Metadata ??= new V1ObjectMeta();
+        if (RecordManagedFields)
+            ManagedFields.Record(stored, type.ApiVersion);
         var key = Key(type, stored.Metadata.NamespaceProperty, stored.Metadata.Name);
         lock (gate)
         {

@@ -58,6 +58,31 @@ public sealed class FakeApiServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EveryObjectGoesOutWithTheManagedFieldsARealServerRecords()
+    {
+        server.Apply(Service("web", new() { ["tier"] = "front" }));
+        await using var watch = WatchServices(server.ResourceVersion, bookmarks: false);
+        server.Apply(Service("late"));
+        var given = Service("own");
+        given.Metadata.ManagedFields = [new() { Manager = "helm", Operation = "Apply", FieldsType = "FieldsV1", FieldsV1 = System.Text.Json.JsonDocument.Parse("""{"f:spec":{}}""").RootElement }];
+        server.Apply(given);
+
+        using var http = new HttpClient();
+        var list = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync(server.BaseAddress + "/api/v1/services"))!;
+        var web = list["items"]!.AsArray().Single(i => (string?)i!["metadata"]!["name"] == "web")!;
+        var entry = web["metadata"]!["managedFields"]!.AsArray().Single()!;
+        var late = await watch.NextAsync();
+
+        Assert.Equal(("Update", "FieldsV1", "v1"), ((string?)entry["operation"], (string?)entry["fieldsType"], (string?)entry["apiVersion"]));
+        Assert.NotNull(entry["fieldsV1"]!["f:metadata"]!["f:labels"]!["f:tier"]);
+        Assert.NotNull(entry["fieldsV1"]!["f:spec"]!["f:ports"]);
+        Assert.Null(entry["fieldsV1"]!["f:metadata"]!["f:resourceVersion"]);
+        Assert.NotNull(Assert.Single(late.Item!.Object!.Metadata.ManagedFields).FieldsV1);
+        var own = (await api.CoreV1.Service.ListAsync()).Items.Single(i => i.Metadata.Name == "own");
+        Assert.Equal("helm", Assert.Single(own.Metadata.ManagedFields).Manager);
+    }
+
+    [Fact]
     public async Task WatchFromTheListStreamsLaterChangesAndBookmarks()
     {
         server.Apply(Service("web"));

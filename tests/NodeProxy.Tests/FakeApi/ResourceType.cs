@@ -56,7 +56,7 @@ public sealed record ResourceType(
         where T : class, IKubernetesObject<V1ObjectMeta>, new() =>
         new(path, kind, apiVersion, typeof(T),
             // A JSON round trip is the deep copy that keeps callers' later edits out of the store.
-            obj => KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(obj)),
+            obj => KubernetesJson.Deserialize<T>(WireJson.Serialize(obj)),
             () => new T(),
             (items, rv) => newList([.. items.Cast<T>()], rv),
             (obj, name) => field((T)obj, name));

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using k8s;
 
 namespace NodeProxy.Tests.FakeApi;
@@ -16,11 +18,25 @@ static class WireJson
     // good, as in the API server's watch cache, which encodes an object once for all watchers.
     static readonly ConditionalWeakTable<object, byte[]> Encoded = [];
 
+    // KubernetesClient's encoding plus the one type its source-generated context lacks: a decoded
+    // managedFields[].fieldsV1 (an object on the wire, `object` in the model) is a JsonElement,
+    // and a real API server sends managedFields with every object.
+    static readonly JsonSerializerOptions Options = new(SourceGenerationContext.Default.Options)
+    {
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(SourceGenerationContext.Default, new JsonElementInfo()),
+    };
+
     public static string Of(object obj) => System.Text.Encoding.UTF8.GetString(Utf8(obj));
 
+    /// <summary>As KubernetesClient encodes the object, managedFields included.</summary>
+    public static string Serialize(object obj) => JsonSerializer.Serialize(obj, Options.GetTypeInfo(obj.GetType()));
+
     /// <summary>The object's wire JSON as UTF-8, encoded on first use.</summary>
-    public static byte[] Utf8(object obj) => Encoded.GetValue(obj, o => System.Text.Encoding.UTF8.GetBytes(
-        Bent.TryGetValue(o, out var bend) ? bend(KubernetesJson.Serialize(o)) : KubernetesJson.Serialize(o)));
+    public static byte[] Utf8(object obj) => Encoded.GetValue(obj, o =>
+    {
+        var json = Serialize(o);
+        return System.Text.Encoding.UTF8.GetBytes(Bent.TryGetValue(o, out var bend) ? bend(json) : json);
+    });
 
     public static void Bend(object obj, Func<string, string> bend)
     {
@@ -33,5 +49,11 @@ static class WireJson
     {
         if (Bent.TryGetValue(from, out var bend))
             Bend(to, bend);
+    }
+
+    sealed class JsonElementInfo : IJsonTypeInfoResolver
+    {
+        public JsonTypeInfo? GetTypeInfo(Type type, JsonSerializerOptions options) =>
+            type == typeof(JsonElement) ? JsonMetadataServices.CreateValueInfo<JsonElement>(options, JsonMetadataServices.JsonElementConverter) : null;
     }
 }
