@@ -109,7 +109,8 @@ internal static class ScaleReport
         var text = new StringBuilder();
         text.AppendLine("## The agent as shipped: memory and list-to-first-sync").AppendLine();
         text.Append(from == AgentRssBench.FromApi
-            ? "`nodeproxy run --kubeconfig` watching the fake API server (TLS, in the agent's namespace, in the benchmark's process) that serves the cluster; "
+            ? "`nodeproxy run --kubeconfig` watching the fake API server (TLS, in the agent's namespace, in the benchmark's process) that serves the cluster, "
+                + (BenchObjects.ManagedFields ? "each object with a managedFields entry (NODEPROXY_BENCH_MANAGED_FIELDS=1); " : "its objects without managedFields; ")
             : "`nodeproxy run --source <manifests>`; ");
         text.AppendLine($"iptables-nft in a fresh namespace, with the Dockerfile's `ENV` lines. Binary: {binary}.");
         text.AppendLine("RSS read from /proc 5 s after the first sync; VmHWM then. "
