@@ -19,6 +19,9 @@ internal sealed record LatencyResult(int Services, int ChangesPerSecond, int Cha
 {
     /// <summary>Latencies recorded: one per slice per sync that applied it, so at most <see cref="Changes"/>.</summary>
     public int Samples { get; init; }
+
+    /// <summary>The median time one of those syncs took (render, diff, restores, conntrack; the model build before it is not counted): what a change queues behind.</summary>
+    public TimeSpan SyncP50 { get; init; }
 }
 
 /// <summary>
@@ -65,6 +68,7 @@ internal static class ChangeLatencyBench
         var measuring = false;
         var syncs = 0;
         var measured = 0;
+        var durations = new List<TimeSpan>();
         string? failure = null;
         loop.Synced += (report, started) =>
         {
@@ -80,6 +84,8 @@ internal static class ChangeLatencyBench
             if (Volatile.Read(ref measuring) && applied.Count > 0)
             {
                 latencies.Record(applied);
+                lock (durations)
+                    durations.Add(report.Duration);
                 Interlocked.Increment(ref syncs);
                 Interlocked.Add(ref measured, applied.Count);
             }
@@ -121,6 +127,7 @@ internal static class ChangeLatencyBench
             return new LatencyResult(services, changesPerSecond, total, Volatile.Read(ref syncs), latencies.Percentile(50), latencies.Percentile(99), latencies.Percentile(100))
             {
                 Samples = Volatile.Read(ref measured),
+                SyncP50 = Median(durations),
             };
         }
         finally
@@ -129,6 +136,12 @@ internal static class ChangeLatencyBench
             await stop.CancelAsync();
             await running.ContinueWith(_ => { }, TaskScheduler.Default);
         }
+    }
+
+    private static TimeSpan Median(List<TimeSpan> durations)
+    {
+        lock (durations)
+            return durations.Count == 0 ? TimeSpan.Zero : durations.Order().ElementAt(durations.Count / 2);
     }
 
     /// <summary>

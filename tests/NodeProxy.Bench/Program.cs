@@ -90,8 +90,11 @@ if (options.Rss.Count > 0)
 var latencies = new List<LatencyResult>();
 foreach (var services in options.Latency)
 {
-    latencies.Add(await ChangeLatencyBench.MeasureAsync(services, 100, TimeSpan.FromSeconds(20), stop.Token));
-    Console.Error.WriteLine($"  latency N={services}: p50 {latencies[^1].P50.TotalMilliseconds:F0} ms, p99 {latencies[^1].P99.TotalMilliseconds:F0} ms");
+    foreach (var rate in options.LatencyRates)
+    {
+        latencies.Add(await ChangeLatencyBench.MeasureAsync(services, rate, TimeSpan.FromSeconds(20), stop.Token));
+        Console.Error.WriteLine($"  latency N={services} at {rate}/s: p50 {latencies[^1].P50.TotalMilliseconds:F0} ms, p99 {latencies[^1].P99.TotalMilliseconds:F0} ms");
+    }
 }
 
 extra.Add(ScaleReport.Latency(latencies));
