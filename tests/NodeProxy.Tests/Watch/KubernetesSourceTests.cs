@@ -48,8 +48,10 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         Assert.Equal(["node-1"], snapshot.Nodes.Select(n => n.Metadata.Name));
         Assert.Equal(["here"], snapshot.Pods.Select(p => p.Metadata.Name));
         Assert.Single(snapshot.EndpointSlices);
-        await Eventually(() => server.Requests.Watches("/api/v1/pods") >= 1);
-        foreach (var path in new[] { "/api/v1/services", "/apis/discovery.k8s.io/v1/endpointslices", "/api/v1/nodes", "/api/v1/pods" })
+        string[] paths = ["/api/v1/services", "/apis/discovery.k8s.io/v1/endpointslices", "/api/v1/nodes", "/api/v1/pods"];
+        // The informers start their watches each on its own, in no set order.
+        await Eventually(() => paths.All(p => server.Requests.Watches(p) >= 1));
+        foreach (var path in paths)
         {
             Assert.Equal(1, server.Requests.Lists(path));
             Assert.Equal(1, server.Requests.Watches(path));
