@@ -28,10 +28,5 @@ internal sealed record AgentMemory(int Services, IReadOnlyList<AgentRunFigures> 
 
     public double Ratio => Median(Runs.Select(r => r.Ratio));
 
-    /// <summary>The middle run's figure (the upper middle for an even count), not an average of noisy times.</summary>
-    private static T Median<T>(IEnumerable<T> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[sorted.Length / 2];
-    }
+    private static T Median<T>(IEnumerable<T> values) => Medians.Of(values);
 }

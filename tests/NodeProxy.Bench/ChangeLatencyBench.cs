@@ -141,7 +141,7 @@ internal static class ChangeLatencyBench
     private static TimeSpan Median(List<TimeSpan> durations)
     {
         lock (durations)
-            return durations.Count == 0 ? TimeSpan.Zero : durations.Order().ElementAt(durations.Count / 2);
+            return durations.Count == 0 ? TimeSpan.Zero : Medians.Of(durations);
     }
 
     /// <summary>

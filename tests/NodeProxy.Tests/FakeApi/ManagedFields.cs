@@ -23,6 +23,7 @@ static class ManagedFields
         var json = JsonNode.Parse(WireJson.Serialize(stored))!.AsObject();
         json.Remove("kind");
         json.Remove("apiVersion");
+        using var fields = JsonDocument.Parse(Fields(json, top: true).ToJsonString());
         stored.Metadata.ManagedFields =
         [
             new V1ManagedFieldsEntry
@@ -32,7 +33,7 @@ static class ManagedFields
                 ApiVersion = apiVersion,
                 Time = stored.Metadata.CreationTimestamp ?? new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc),
                 FieldsType = "FieldsV1",
-                FieldsV1 = JsonDocument.Parse(Fields(json, top: true).ToJsonString()).RootElement,
+                FieldsV1 = fields.RootElement.Clone(),
             },
         ];
     }
